@@ -1,0 +1,119 @@
+"""Per-frame ground truth from the renders: visible pixels, visibility fraction, visible and amodal
+2D boxes, truncation, distance, and the coverage rule.
+
+Definitions (also in docs/format.md):
+- visible_px(o, t): pixels of o in the instance render of frame t.
+- vis_fraction(o, t) = visible_px / pixels of o rendered alone from the same pose (solo render).
+- bbox_visible_xyxy: tight box of the visible pixels, [x0, y0, x1, y1] in pixel-edge coordinates
+  (x1, y1 exclusive), so a single pixel (u, v) has box [u, v, u+1, v+1].
+- bbox_amodal_xyxy: the box of the projected 3D oriented box, clipped to the image.
+- truncated: some corner of the 3D box projects outside the image or lies behind the camera.
+- distance_m: Euclidean distance from the camera centre to the centre of the object's 3D box.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simgen.core.transforms import project_points
+
+
+def obb_of(obj) -> dict:
+    """Oriented box of a placed object in world coordinates from its asset-frame bounds and pose."""
+    b = obj.asset.mesh().bounds
+    R = obj.pose[:3, :3]
+    center = R @ ((b[0] + b[1]) / 2) + obj.pose[:3, 3]
+    return {"center": center, "extents": b[1] - b[0], "rotation": R}
+
+
+def obb_corners(obb: dict) -> np.ndarray:
+    """(8, 3) world corners of an oriented box."""
+    e = np.asarray(obb["extents"]) / 2
+    signs = np.array([[sx, sy, sz] for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1)], dtype=float)
+    return (signs * e) @ np.asarray(obb["rotation"]).T + np.asarray(obb["center"])
+
+
+def visible_stats(instance: np.ndarray) -> dict[int, tuple[int, list[int]]]:
+    """{id: (pixel count, [x0, y0, x1, y1])} for every id > 0 in a (H, W) uint16 instance image."""
+    h, w = instance.shape
+    flat = instance.ravel()
+    ids, counts = np.unique(flat[flat > 0], return_counts=True)
+    out = {}
+    if len(ids) == 0:
+        return out
+    ys, xs = np.divmod(np.nonzero(flat)[0], w)
+    vals = flat[flat > 0]
+    order = np.argsort(vals, kind="stable")
+    vals, xs, ys = vals[order], xs[order], ys[order]
+    starts = np.searchsorted(vals, ids)
+    ends = np.searchsorted(vals, ids, side="right")
+    for i, s, e, c in zip(ids, starts, ends, counts):
+        out[int(i)] = (int(c), [int(xs[s:e].min()), int(ys[s:e].min()), int(xs[s:e].max()) + 1,
+                                int(ys[s:e].max()) + 1])
+    return out
+
+
+def amodal_box(K: np.ndarray, cam_to_world: np.ndarray, corners: np.ndarray, width: int, height: int):
+    """(clipped box [x0, y0, x1, y1] or None, fraction of corners inside the image, any corner behind)."""
+    uv, z = project_points(K, cam_to_world, corners)
+    front = z > 1e-6
+    inside = front & (uv[:, 0] >= 0) & (uv[:, 0] <= width) & (uv[:, 1] >= 0) & (uv[:, 1] <= height)
+    frac_inside = float(inside.mean())
+    if not front.any():
+        return None, frac_inside, True
+    p = uv[front]
+    x0, y0 = np.clip(p.min(axis=0), 0, [width, height])
+    x1, y1 = np.clip(p.max(axis=0), 0, [width, height])
+    box = None if (x1 <= x0 or y1 <= y0) else [float(x0), float(y0), float(x1), float(y1)]
+    return box, frac_inside, bool((~front).any())
+
+
+def frame_record(index: int, instance: np.ndarray, solo_px: dict[int, int], K: np.ndarray,
+                 cam_to_world: np.ndarray, obbs: dict[int, dict]) -> dict:
+    """One line of frames.jsonl for the objects (ids in `obbs`) visible in this frame."""
+    h, w = instance.shape
+    stats = visible_stats(instance)
+    cam = cam_to_world[:3, 3]
+    objects = []
+    for oid in sorted(stats):
+        if oid not in obbs:
+            continue  # structure
+        px, vbox = stats[oid]
+        corners = obb_corners(obbs[oid])
+        abox, frac_inside, behind = amodal_box(K, cam_to_world, corners, w, h)
+        solo = max(solo_px.get(oid, px), px)
+        objects.append({
+            "id": oid, "visible_px": px, "vis_fraction": px / solo if solo else 0.0,
+            "bbox_visible_xyxy": vbox, "bbox_amodal_xyxy": abox if abox is not None else vbox,
+            "truncated": bool(frac_inside < 1.0 or behind), "corners_inside": frac_inside,
+            "distance_m": float(np.linalg.norm(np.asarray(obbs[oid]["center"]) - cam)),
+        })
+    return {"index": index, "objects": objects}
+
+
+def coverage(frames: list[dict], object_ids: list[int], width: int, height: int, vis_min: float,
+             min_px_640: int, corners_min: float, max_dist_m: float) -> dict[int, dict]:
+    """Per object: covered flag, best vis_fraction, first and last frame seen, best frame."""
+    min_px = max(1, int(round(min_px_640 * (width * height) / (640 * 480))))
+    out = {oid: {"covered": False, "best_vis": 0.0, "first_frame": None, "last_frame": None,
+                 "best_frame": None, "frames_seen": 0} for oid in object_ids}
+    for fr in frames:
+        for o in fr["objects"]:
+            rec = out.get(o["id"])
+            if rec is None:
+                continue
+            rec["frames_seen"] += 1
+            if rec["first_frame"] is None:
+                rec["first_frame"] = fr["index"]
+            rec["last_frame"] = fr["index"]
+            ok = (o["vis_fraction"] >= vis_min and o["visible_px"] >= min_px
+                  and o["corners_inside"] >= corners_min and o["distance_m"] <= max_dist_m)
+            score = o["vis_fraction"] + (1.0 if ok else 0.0)
+            if rec["best_frame"] is None or score > rec["_score"]:
+                rec["_score"] = score
+                rec["best_frame"] = fr["index"]
+            rec["best_vis"] = max(rec["best_vis"], o["vis_fraction"])
+            rec["covered"] = rec["covered"] or ok
+    for rec in out.values():
+        rec.pop("_score", None)
+    return out

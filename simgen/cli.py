@@ -1,0 +1,165 @@
+"""The `simgen` command. Turns SimgenErrors and bad options into one-line messages with exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from simgen import __version__
+from simgen.core.errors import ConfigError, RenderError, SimgenError
+
+COMPLEXITIES = ("low", "medium", "high", "extreme")
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (no usage dump)."""
+
+    def error(self, message):
+        self.exit(EXIT_BAD_INPUT, f"simgen: error: {message}\n")
+
+
+def _positive_int(what: str):
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be a positive integer, got {text!r}") from None
+        if v < 1:
+            raise argparse.ArgumentTypeError(f"{what} must be a positive integer, got {v}")
+        return v
+    return parse
+
+
+def _nonneg_int(what: str):
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be an integer >= 0, got {text!r}") from None
+        if v < 0:
+            raise argparse.ArgumentTypeError(f"{what} must be an integer >= 0, got {v}")
+        return v
+    return parse
+
+
+def _resolution(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--resolution must be WxH (e.g. 640x480), got {text!r}") from None
+    if not (16 <= w <= 8192 and 16 <= h <= 8192):
+        raise argparse.ArgumentTypeError(f"--resolution must be WxH with 16..8192 each, got {text!r}")
+    return w, h
+
+
+def _fps(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--fps must be a number in (0, 240], got {text!r}") from None
+    if not (0 < v <= 240):
+        raise argparse.ArgumentTypeError(f"--fps must be a number in (0, 240], got {text!r}")
+    return v
+
+
+def _workers(text: str) -> int:
+    if text == "auto":
+        return os.cpu_count() or 1
+    return _positive_int("--workers")(text)
+
+
+def _complexity(text: str) -> str:
+    if text not in COMPLEXITIES:
+        raise argparse.ArgumentTypeError(f"unknown complexity {text!r}; allowed: {', '.join(COMPLEXITIES)}")
+    return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="simgen", description="Procedural indoor scenes, egocentric videos and exact ground truth.")
+    p.add_argument("--version", action="version", version=f"simgen {__version__}")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    r = sub.add_parser("render", help="generate and render scenes into an output directory")
+    src = r.add_mutually_exclusive_group()
+    src.add_argument("--complexity", type=_complexity, default=None,
+                     help="scene preset: low, medium, high or extreme (default: low)")
+    src.add_argument("--scene", metavar="FILE", help="a scene preset TOML file of your own")
+    r.add_argument("--camera", default="egocentric", metavar="NAME|FILE",
+                   help="camera preset name in cameras/ or a TOML file (default: egocentric)")
+    r.add_argument("--n", type=_positive_int("--n"), default=1, help="number of scenes (default: 1)")
+    r.add_argument("--out", type=Path, default=Path("out"), help="output directory (default: out)")
+    r.add_argument("--seed", type=_nonneg_int("--seed"), default=0, help="run seed (default: 0)")
+    r.add_argument("--frames", type=_positive_int("--frames"), default=None, help="frames per video")
+    r.add_argument("--fps", type=_fps, default=None, help="frames per second of the video")
+    r.add_argument("--resolution", type=_resolution, default=None, metavar="WxH", help="image size, e.g. 640x480")
+    r.add_argument("--workers", type=_workers, default=1, metavar="N|auto",
+                   help="worker processes (default: 1; auto = one per core)")
+    r.add_argument("--retries", type=_nonneg_int("--retries"), default=2,
+                   help="retries with a derived seed before a scene is recorded as failed (default: 2)")
+    r.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a preset field, e.g. --set scene.objects_per_room=8 --set camera.hfov_deg=90")
+    mode = r.add_mutually_exclusive_group()
+    mode.add_argument("--overwrite", action="store_true", help="discard what OUT holds and start over")
+    mode.add_argument("--resume", action="store_true", help="finish an interrupted run (the default)")
+    r.add_argument("--retry-failed", action="store_true", help="on resume, try the scenes in failures.jsonl again")
+    r.add_argument("--quiet", action="store_true", help="no progress bar; log lines only")
+    return p
+
+
+def _cmd_render(args) -> int:
+    from simgen.core.settings import build_run_config
+    from simgen.executors.local import run_batch
+
+    cam_over = {}
+    if args.frames is not None:
+        cam_over["frames"] = args.frames
+    if args.fps is not None:
+        cam_over["fps"] = args.fps
+    if args.resolution is not None:
+        cam_over["width"], cam_over["height"] = args.resolution
+    scene = args.scene if args.scene else (args.complexity or "low")
+    run = build_run_config(scene=scene, camera=args.camera, seed=args.seed, n=args.n, sets=args.sets,
+                           camera_overrides=cam_over, retries=args.retries)
+    from simgen.io.output import OutputDir
+
+    OutputDir.check_writable(args.out)
+    from simgen.render import check_egl
+
+    check_egl()
+    res = run_batch(run, args.out, workers=args.workers, overwrite=args.overwrite,
+                    retry_failed=args.retry_failed, progress=not args.quiet)
+    logging.getLogger("simgen").info("%d scenes rendered, %d failed, %d already present in %s",
+                                     res.done, res.failed, res.skipped, args.out)
+    return 0 if res.failed == 0 else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if getattr(args, "quiet", False) else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        return {"render": _cmd_render}[args.command](args)
+    except ConfigError as e:
+        print(f"simgen: error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except RenderError as e:
+        print(f"simgen: error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except SimgenError as e:
+        print(f"simgen: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("simgen: interrupted; run the same command again to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,157 @@
+"""The typed run configuration: scene and camera presets, and the run options.
+
+Everything the output depends on is here, so that `dataset.json` can record it fully resolved.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from simgen.core.config import (
+    IntRange,
+    Uniform,
+    apply_override,
+    from_dict,
+    parse_override,
+    read_toml,
+    to_dict,
+)
+from simgen.core.errors import ConfigError
+from simgen.core.presets import resolve_preset
+
+ROOM_TYPES = ("bedroom", "living_room", "kitchen", "bathroom", "office", "dining_room", "hallway")
+RoomType = Literal["bedroom", "living_room", "kitchen", "bathroom", "office", "dining_room", "hallway"]
+
+
+@dataclass(frozen=True)
+class SceneConfig:
+    """A scene recipe (`scenes/*.toml`). Ranges are drawn once per scene from its layout stream."""
+
+    name: str = "custom"
+    description: str = ""
+    schema: int = 1
+    rooms: IntRange = IntRange(1, 1)
+    room_types: tuple[RoomType, ...] = ("bedroom", "living_room", "office", "dining_room", "kitchen")
+    room_area_m2: Uniform = Uniform(12.0, 20.0)
+    room_aspect: Uniform = Uniform(1.0, 1.6)
+    ceiling_height_m: Uniform = Uniform(2.4, 3.0)
+    wall_thickness_m: float = 0.12
+    door_width_m: float = 0.9
+    objects_per_room: IntRange = IntRange(5, 12)
+    small_object_fraction: Uniform = Uniform(0.0, 0.2)
+    wall_object_fraction: Uniform = Uniform(0.0, 0.15)
+    max_duplicates: int = 1
+    walkway_m: float = 0.6
+    placement_attempts: int = 60
+    settle_s: float = 1.0
+    max_settle_shift_m: float = 0.02
+    categories: tuple[str, ...] = ()
+    exclude_categories: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        if self.rooms.low < 1:
+            raise ConfigError(f"rooms must be >= 1, got {self.rooms.low}")
+        if self.objects_per_room.low < 0:
+            raise ConfigError(f"objects_per_room must be >= 0, got {self.objects_per_room.low}")
+        if self.room_area_m2.low <= 2.0:
+            raise ConfigError(f"room_area_m2 must be > 2, got {self.room_area_m2.low}")
+        if not self.room_types:
+            raise ConfigError("room_types must name at least one room type")
+
+
+@dataclass(frozen=True)
+class CameraConfig:
+    """A camera and walk recipe (`cameras/*.toml`)."""
+
+    name: str = "custom"
+    description: str = ""
+    schema: int = 1
+    width: int = 640
+    height: int = 480
+    fps: float = 30.0
+    frames: int = 64
+    hfov_deg: float = 70.0
+    eye_height_m: Uniform = Uniform(1.55, 1.65)
+    pitch_down_deg: Uniform = Uniform(10.0, 20.0)
+    speed_mps: float = 0.5
+    max_speed_mps: float = 0.8
+    max_yaw_rate_deg_s: float = 45.0
+    clearance_m: float = 0.3
+    view_distance_m: Uniform = Uniform(1.2, 2.8)
+    # coverage: an object is covered if one frame shows it with vis_fraction >= cover_vis, at least
+    # cover_min_px visible pixels (given at 640x480, scaled with the image area), >= cover_corners_inside
+    # of its projected box corners inside the image, and its centre <= cover_max_distance_m away.
+    cover_vis: float = 0.7
+    cover_min_px: int = 300
+    cover_corners_inside: float = 0.9
+    cover_max_distance_m: float = 4.0
+
+    def __post_init__(self):
+        if self.width <= 0 or self.height <= 0 or self.width > 8192 or self.height > 8192:
+            raise ConfigError(f"resolution must be WxH with 1..8192 each, got {self.width}x{self.height}")
+        if not (0 < self.fps <= 240):
+            raise ConfigError(f"fps must be in (0, 240], got {self.fps}")
+        if self.frames < 1 or self.frames > 100_000:
+            raise ConfigError(f"frames must be in 1..100000, got {self.frames}")
+        if not (10.0 <= self.hfov_deg <= 150.0):
+            raise ConfigError(f"hfov_deg must be in [10, 150], got {self.hfov_deg}")
+        if self.speed_mps <= 0:
+            raise ConfigError(f"speed_mps must be > 0, got {self.speed_mps}")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything one `simgen render` run depends on (the scene seed is derived from `seed`)."""
+
+    scene: SceneConfig = field(default_factory=SceneConfig)
+    camera: CameraConfig = field(default_factory=CameraConfig)
+    seed: int = 0
+    n: int = 1
+    retries: int = 2
+    scene_preset: str = "custom"
+    camera_preset: str = "custom"
+
+    def __post_init__(self):
+        if self.n < 1:
+            raise ConfigError(f"--n must be a positive integer, got {self.n}")
+        if self.seed < 0 or self.seed >= 2**63:
+            raise ConfigError(f"--seed must be an integer in [0, 2^63), got {self.seed}")
+        if self.retries < 0:
+            raise ConfigError(f"retries must be >= 0, got {self.retries}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)
+
+
+def load_preset(kind: str, name_or_path: str, cls, overrides: list[tuple[list[str], Any]] = ()):
+    """Load a scene or camera preset (name or file) into `cls`, applying `--set` overrides."""
+    path = resolve_preset(kind, name_or_path)
+    data = read_toml(path, f"{kind[:-1]} preset")
+    for parts, value in overrides:
+        data = apply_override(data, parts, value, kind[:-1])
+    return from_dict(cls, data, where=f"{kind[:-1]} preset {Path(path).name}")
+
+
+def build_run_config(*, scene: str, camera: str, seed: int, n: int, sets: list[str] = (),
+                     camera_overrides: dict[str, Any] | None = None, retries: int = 2) -> RunConfig:
+    """Resolve presets, `--set scene.x=..`/`camera.x=..` overrides and direct CLI camera options."""
+    scene_over, camera_over = [], []
+    for text in sets:
+        parts, value = parse_override(text)
+        target = {"scene": scene_over, "camera": camera_over}.get(parts[0])
+        if target is None or len(parts) < 2:
+            raise ConfigError(f"--set key must start with scene. or camera., got {text.split('=', 1)[0]!r}")
+        target.append((parts[1:], value))
+    for k, v in (camera_overrides or {}).items():
+        camera_over.append(([k], v))
+    scene_cfg = load_preset("scenes", scene, SceneConfig, scene_over)
+    camera_cfg = load_preset("cameras", camera, CameraConfig, camera_over)
+    return RunConfig(scene=scene_cfg, camera=camera_cfg, seed=seed, n=n, retries=retries,
+                     scene_preset=scene, camera_preset=camera)
+
+
+def replace(cfg, **changes):
+    return dataclasses.replace(cfg, **changes)
