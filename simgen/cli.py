@@ -84,35 +84,47 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
     r = sub.add_parser("render", help="generate and render scenes into an output directory")
+    _add_run_options(r)
+    r.add_argument("--n", type=_positive_int("--n"), default=1, help="number of scenes (default: 1)")
+    r.add_argument("--out", type=Path, default=Path("out"), help="output directory (default: out)")
+    r.add_argument("--workers", type=_workers, default=1, metavar="N|auto",
+                   help="worker processes (default: 1; auto = one per core)")
+    r.add_argument("--retries", type=_nonneg_int("--retries"), default=2,
+                   help="retries with a derived seed before a scene is recorded as failed (default: 2)")
+    mode = r.add_mutually_exclusive_group()
+    mode.add_argument("--overwrite", action="store_true", help="discard what OUT holds and start over")
+    mode.add_argument("--resume", action="store_true", help="finish an interrupted run (the default)")
+    r.add_argument("--retry-failed", action="store_true", help="on resume, try the scenes in failures.jsonl again")
+    r.add_argument("--quiet", action="store_true", help="no progress bar; log lines only")
+
+    b = sub.add_parser("bench", help="measure seconds per scene and per stage on this machine")
+    _add_run_options(b)
+    b.add_argument("--repeats", type=_positive_int("--repeats"), default=3,
+                   help="scenes to time; the median is reported (default: 3)")
+    b.add_argument("--json", type=Path, default=None, metavar="FILE", help="also write the figures as JSON")
+    b.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def _add_run_options(r) -> None:
+    """Options that define what a scene is (shared by render and bench)."""
     src = r.add_mutually_exclusive_group()
     src.add_argument("--complexity", type=_complexity, default=None,
                      help="scene preset: low, medium, high or extreme (default: low)")
     src.add_argument("--scene", metavar="FILE", help="a scene preset TOML file of your own")
     r.add_argument("--camera", default="egocentric", metavar="NAME|FILE",
                    help="camera preset name in cameras/ or a TOML file (default: egocentric)")
-    r.add_argument("--n", type=_positive_int("--n"), default=1, help="number of scenes (default: 1)")
-    r.add_argument("--out", type=Path, default=Path("out"), help="output directory (default: out)")
     r.add_argument("--seed", type=_nonneg_int("--seed"), default=0, help="run seed (default: 0)")
-    r.add_argument("--frames", type=_positive_int("--frames"), default=None, help="frames per video")
+    r.add_argument("--frames", type=_positive_int("--frames"), default=None,
+                   help="frames per video, spread over the whole walk (default: the whole walk at --fps)")
     r.add_argument("--fps", type=_fps, default=None, help="frames per second of the video")
     r.add_argument("--resolution", type=_resolution, default=None, metavar="WxH", help="image size, e.g. 640x480")
-    r.add_argument("--workers", type=_workers, default=1, metavar="N|auto",
-                   help="worker processes (default: 1; auto = one per core)")
-    r.add_argument("--retries", type=_nonneg_int("--retries"), default=2,
-                   help="retries with a derived seed before a scene is recorded as failed (default: 2)")
     r.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                    help="override a preset field, e.g. --set scene.objects_per_room=8 --set camera.hfov_deg=90")
-    mode = r.add_mutually_exclusive_group()
-    mode.add_argument("--overwrite", action="store_true", help="discard what OUT holds and start over")
-    mode.add_argument("--resume", action="store_true", help="finish an interrupted run (the default)")
-    r.add_argument("--retry-failed", action="store_true", help="on resume, try the scenes in failures.jsonl again")
-    r.add_argument("--quiet", action="store_true", help="no progress bar; log lines only")
-    return p
 
 
-def _cmd_render(args) -> int:
+def _run_config(args, n: int):
     from simgen.core.settings import build_run_config
-    from simgen.executors.local import run_batch
 
     cam_over = {}
     if args.frames is not None:
@@ -122,8 +134,14 @@ def _cmd_render(args) -> int:
     if args.resolution is not None:
         cam_over["width"], cam_over["height"] = args.resolution
     scene = args.scene if args.scene else (args.complexity or "low")
-    run = build_run_config(scene=scene, camera=args.camera, seed=args.seed, n=args.n, sets=args.sets,
-                           camera_overrides=cam_over, retries=args.retries)
+    return build_run_config(scene=scene, camera=args.camera, seed=args.seed, n=n, sets=args.sets,
+                            camera_overrides=cam_over, retries=getattr(args, "retries", 2))
+
+
+def _cmd_render(args) -> int:
+    from simgen.executors.local import run_batch
+
+    run = _run_config(args, args.n)
     from simgen.io.output import OutputDir
 
     OutputDir.check_writable(args.out)
@@ -137,6 +155,23 @@ def _cmd_render(args) -> int:
     return 0 if res.failed == 0 else 1
 
 
+def _cmd_bench(args) -> int:
+    import json
+
+    from simgen.bench import bench_scenes, format_report, reference_render_ms
+    from simgen.render import check_egl
+
+    run = _run_config(args, args.repeats)
+    check_egl()
+    base_ms = reference_render_ms(run.camera.width, run.camera.height)
+    res = bench_scenes(run, repeats=args.repeats, progress=not args.quiet)
+    line = "simgen bench " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "simgen bench"
+    print(format_report(res, base_ms, line))
+    if args.json:
+        args.json.write_text(json.dumps({"baseline_ms_per_frame": base_ms, **res}, indent=1) + "\n")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -146,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_BAD_INPUT
     try:
-        return {"render": _cmd_render}[args.command](args)
+        return {"render": _cmd_render, "bench": _cmd_bench}[args.command](args)
     except ConfigError as e:
         print(f"simgen: error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -49,10 +49,36 @@ def render_lights(scene):
                   intensity=li.intensity) for li in scene.lights]
 
 
-def run_scene(run: RunConfig, scene_id: str, seed: int, out_dir: Path, renderer) -> dict:
+class Renderers:
+    """The GL resources one worker keeps for a whole run: the main renderer and the solo counter."""
+
+    def __init__(self, width: int, height: int):
+        from simgen.render import Renderer, SoloCounter
+
+        self.size = (width, height)
+        self.main = Renderer(width, height)
+        self.solo = SoloCounter(width, height)
+
+    def __enter__(self) -> "Renderers":
+        self.main.__enter__()
+        try:
+            self.solo.__enter__()
+        except BaseException:
+            self.main.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            self.solo.__exit__(*exc)
+        finally:
+            self.main.__exit__(*exc)
+
+
+def run_scene(run: RunConfig, scene_id: str, seed: int, out_dir: Path, gl: Renderers) -> dict:
     """Generate, render and annotate one scene into `out_dir` (a temporary directory).
 
-    `renderer` is an open simgen.render.Renderer of the run's resolution (one per worker process).
+    `gl` holds open renderers of the run's resolution (one set per worker process).
     Returns the manifest row (without the file hashes, which the committer adds).
     """
     from simgen.annotate.frames import coverage, frame_record, obb_of
@@ -72,7 +98,9 @@ def run_scene(run: RunConfig, scene_id: str, seed: int, out_dir: Path, renderer)
         traj = plan_trajectory(scene, cam, stage_rng(seed, "camera"), run.scene.wall_thickness_m)
         poses = traj.cam_to_world()
     with timer.stage("render_setup"):
-        renderer.load(render_items(scene), render_lights(scene))
+        items = render_items(scene)
+        gl.main.load(items, render_lights(scene))
+        gl.solo.load([it for it in items if it.instance_id in {o.id for o in scene.objects}])
     obbs = {o.id: obb_of(o) for o in scene.objects}
     (out_dir / "depth").mkdir()
     (out_dir / "instance").mkdir()
@@ -81,10 +109,10 @@ def run_scene(run: RunConfig, scene_id: str, seed: int, out_dir: Path, renderer)
     with VideoWriter(out_dir / "rgb.mp4", cam.width, cam.height, cam.fps) as video:
         for i, pose in enumerate(poses):
             with timer.stage("render"):
-                fb = renderer.render(traj.K, pose, outputs=("rgb", "depth", "instance"))
+                fb = gl.main.render(traj.K, pose, outputs=("rgb", "depth", "instance"))
             with timer.stage("annotate"):
                 present = [int(v) for v in np.unique(fb.instance) if int(v) in obbs]
-                solo = renderer.solo_pixel_counts(traj.K, pose, present) if present else {}
+                solo = gl.solo.counts(traj.K, pose, present)
                 frames.append(frame_record(i, fb.instance, solo, traj.K, pose, obbs))
             with timer.stage("write"):
                 write_png16(out_dir / "depth" / f"{i:06d}.png", depth_to_mm(fb.depth_m))

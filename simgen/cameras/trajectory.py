@@ -5,9 +5,11 @@ Motion model: between viewpoints the camera follows the smoothed shortest free-s
 minimum-jerk speed profile (C2, zero velocity and acceleration at the stops, peak speed
 <= 1.875 x mean); at a viewpoint it turns toward the object group with a minimum-jerk yaw profile
 whose peak rate stays under `max_yaw_rate_deg_s`, holds, then turns to the next walking direction.
-While walking the heading follows the path direction. Eye height and pitch are constant per scene,
-roll is zero. Frames are sampled at i / fps for i < frames; if the tour does not fit in that time,
-the viewpoints that do not fit are dropped and the report says so.
+While walking, the heading turns (minimum-jerk) from the path's initial to its final direction. Eye height and pitch are constant per scene,
+roll is zero. The walk takes the time it needs (capped at `max_duration_s`; viewpoints that do not fit
+are dropped and the report says so). With `frames = 0` (auto) the video has one frame every 1/fps
+seconds of the walk; with a fixed frame count the frames are spread evenly over the whole walk (a
+time-lapse when the count is smaller), and camera.json gives every frame's true timestamp.
 """
 
 from __future__ import annotations
@@ -64,11 +66,16 @@ class Trajectory:
     pitch_down_rad: float
     segments: tuple[Segment, ...]
     n_frames: int
+    frame_times_s: np.ndarray       # (n_frames,) simulated time of each delivered frame
     report: dict = field(default_factory=dict)
 
     @property
     def timestamps_s(self) -> np.ndarray:
-        return np.arange(self.n_frames) / self.fps
+        return self.frame_times_s
+
+    @property
+    def duration_s(self) -> float:
+        return float(self.segments[-1].t1)
 
     def state_at(self, t_s: float) -> tuple[np.ndarray, float]:
         """(xy (2,), yaw rad) at time t (clamped to the timeline)."""
@@ -79,11 +86,11 @@ class Trajectory:
                 break
         u = 0.0 if seg.t1 <= seg.t0 else (t_s - seg.t0) / (seg.t1 - seg.t0)
         if seg.kind == "walk":
-            sdist = _min_jerk(np.array(u)) * seg.cum[-1]
+            m = float(_min_jerk(np.array(u)))
+            sdist = m * seg.cum[-1]
             x = np.interp(sdist, seg.cum, seg.path[:, 0])
             y = np.interp(sdist, seg.cum, seg.path[:, 1])
-            yaw = _path_heading(seg, float(sdist))
-            return np.array([x, y]), yaw
+            return np.array([x, y]), seg.yaw0 + (seg.yaw1 - seg.yaw0) * m
         yaw = seg.yaw0 + (seg.yaw1 - seg.yaw0) * float(_min_jerk(np.array(u)))
         return np.array(seg.xy), yaw
 
@@ -217,7 +224,7 @@ def plan_trajectory(scene, cfg: CameraConfig, rng: np.random.Generator, wall_thi
                     order[i:j + 1] = order[i:j + 1][::-1]
                     improved = True
 
-    duration = cfg.frames / cfg.fps
+    duration = cfg.max_duration_s
     max_rate = np.deg2rad(cfg.max_yaw_rate_deg_s)
     hold_s = 0.5
     segments: list[Segment] = []
@@ -250,10 +257,12 @@ def plan_trajectory(scene, cfg: CameraConfig, rng: np.random.Generator, wall_thi
                                         xy=tuple(cur_xy)))
                 tt = new_segs[-1].t1
                 yaw = head0
-            walk_t = max(cum[-1] / cfg.speed_mps, MIN_JERK_PEAK * cum[-1] / cfg.max_speed_mps)
-            new_segs.append(Segment(tt, tt + walk_t, "walk", path, cum))
+            head1 = _unwrap_to(_path_heading(walk_seg0, float(cum[-1]) - 0.3), head0)
+            walk_t = max(cum[-1] / cfg.speed_mps, MIN_JERK_PEAK * cum[-1] / cfg.max_speed_mps,
+                         turn_time(head1 - head0))
+            new_segs.append(Segment(tt, tt + walk_t, "walk", path, cum, yaw0=head0, yaw1=head1))
             tt += walk_t
-            yaw = _unwrap_to(_path_heading(new_segs[-1], float(cum[-1])), yaw)
+            yaw = head1
             cur = path[-1]
         else:
             cur = cur_xy
@@ -270,22 +279,27 @@ def plan_trajectory(scene, cfg: CameraConfig, rng: np.random.Generator, wall_thi
         t, yaw, cur_xy = tt, vy, cur
         visited.append(views[i_to - 1])
     if not segments:
-        segments.append(Segment(0.0, duration, "hold", yaw0=yaw, yaw1=yaw, xy=tuple(cur_xy)))
-    elif segments[-1].t1 < duration:      # spare time: a slow look-around at the last stop
-        last = segments[-1]
-        span = min(np.pi / 2, max_rate / MIN_JERK_PEAK * (duration - last.t1))
-        segments.append(Segment(last.t1, duration, "turn", yaw0=last.yaw1, yaw1=last.yaw1 + span, xy=last.xy))
-
+        segments.append(Segment(0.0, 2.0, "hold", yaw0=yaw, yaw1=yaw, xy=tuple(cur_xy)))
+    total = segments[-1].t1
+    if cfg.frames > 0:
+        n_frames = cfg.frames
+        # the frames are spread over the whole walk: a time-lapse when fewer than the walk needs
+        times = np.linspace(0.0, total, n_frames) if n_frames > 1 else np.zeros(1)
+    else:
+        n_frames = int(np.floor(total * cfg.fps)) + 1
+        times = np.arange(n_frames) / cfg.fps
     K = intrinsics_from_hfov(cfg.width, cfg.height, cfg.hfov_deg)
     traj = Trajectory(width=cfg.width, height=cfg.height, fps=cfg.fps, K=K, eye_height_m=float(eye_h),
-                      pitch_down_rad=float(pitch), segments=tuple(segments), n_frames=cfg.frames)
+                      pitch_down_rad=float(pitch), segments=tuple(segments), n_frames=n_frames,
+                      frame_times_s=times)
     report = motion_report(traj)
     report.update({
         "n_viewpoints_planned": len(views), "n_viewpoints_visited": len(visited),
         "planned_targets": sorted(int(i) for v in visited for i in v[2]),
         "dropped_for_time": sorted(int(i) for group in dropped for i in group),
         "no_viewpoint": sorted(int(i) for i in unreachable),
-        "tour_time_needed_s": float(t if not dropped else segments[-1].t1),
+        "walk_duration_s": float(total),
+        "frame_interval_s": float(times[1] - times[0]) if n_frames > 1 else 0.0,
         "eye_height_m": float(eye_h), "pitch_down_deg": float(np.rad2deg(pitch)),
     })
     return Trajectory(**{**traj.__dict__, "report": report})
@@ -293,8 +307,8 @@ def plan_trajectory(scene, cfg: CameraConfig, rng: np.random.Generator, wall_thi
 
 def motion_report(traj: Trajectory) -> dict:
     """Measured speed and yaw-rate figures of the sampled trajectory (checked against the preset's limits)."""
-    dt = 1.0 / (traj.fps * 4)
-    ts = np.arange(0.0, traj.n_frames / traj.fps, dt)
+    dt = 1.0 / 120.0
+    ts = np.arange(0.0, traj.duration_s + dt, dt)
     st = [traj.state_at(t) for t in ts]
     xy = np.array([s[0] for s in st])
     yaw = np.unwrap(np.array([s[1] for s in st]))

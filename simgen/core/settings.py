@@ -72,7 +72,8 @@ class CameraConfig:
     width: int = 640
     height: int = 480
     fps: float = 30.0
-    frames: int = 64
+    frames: int = 0                 # 0 = auto: the whole walk at `fps`
+    max_duration_s: float = 90.0
     hfov_deg: float = 70.0
     eye_height_m: Uniform = Uniform(1.55, 1.65)
     pitch_down_deg: Uniform = Uniform(10.0, 20.0)
@@ -94,8 +95,10 @@ class CameraConfig:
             raise ConfigError(f"resolution must be WxH with 1..8192 each, got {self.width}x{self.height}")
         if not (0 < self.fps <= 240):
             raise ConfigError(f"fps must be in (0, 240], got {self.fps}")
-        if self.frames < 1 or self.frames > 100_000:
-            raise ConfigError(f"frames must be in 1..100000, got {self.frames}")
+        if self.frames < 0 or self.frames > 100_000:
+            raise ConfigError(f"frames must be 0 (auto) or in 1..100000, got {self.frames}")
+        if self.max_duration_s <= 0:
+            raise ConfigError(f"max_duration_s must be > 0, got {self.max_duration_s}")
         if not (10.0 <= self.hfov_deg <= 150.0):
             raise ConfigError(f"hfov_deg must be in [10, 150], got {self.hfov_deg}")
         if self.speed_mps <= 0:

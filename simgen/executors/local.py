@@ -29,9 +29,9 @@ _WORKER_RENDERER = None
 
 
 def _open_renderer(width: int, height: int):
-    from simgen.render import Renderer
+    from simgen.pipeline import Renderers
 
-    r = Renderer(width, height)
+    r = Renderers(width, height)
     r.__enter__()
     return r
 
@@ -92,7 +92,9 @@ def run_batch(run: RunConfig, out: Path, *, workers: int = 1, overwrite: bool = 
     with OutputDir(out) as od:
         if overwrite:
             od.clear()
-        od.start(run.to_dict(), __version__, run.n)
+        config = run.to_dict()
+        config.pop("n")            # --n may grow on resume; dataset.json has n_requested
+        od.start(config, __version__, run.n)
         finished, failed = od.recover()
         ids = [f"{i:06d}" for i in range(run.n)]
         todo = [i for i, sid in enumerate(ids) if sid not in finished and (retry_failed or sid not in failed)]

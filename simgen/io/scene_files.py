@@ -86,7 +86,8 @@ def camera_json(traj, poses: np.ndarray) -> dict:
         "width": traj.width, "height": traj.height, "fps": traj.fps, "convention": "opencv",
         "intrinsics": {"fx": K[0, 0], "fy": K[1, 1], "cx": K[0, 2], "cy": K[1, 2]},
         "K": K, "distortion": None, "depth_units": "mm", "depth_kind": "z",
-        "frames": [{"index": i, "timestamp_s": i / traj.fps, "cam_to_world": poses[i]}
+        "frame_interval_s": traj.report.get("frame_interval_s"),
+        "frames": [{"index": i, "timestamp_s": float(traj.frame_times_s[i]), "cam_to_world": poses[i]}
                    for i in range(len(poses))],
     }
 

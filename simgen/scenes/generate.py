@@ -43,10 +43,10 @@ def catalog(cfg: SceneConfig) -> list[CategoryInfo]:
             continue
         s = assets.spec(name)
         out.append(CategoryInfo(
-            name=name, placement=s.placement, rooms=tuple(s.rooms),
+            name=name, placement=s.placement, rooms=tuple(s.room_types),
             against_wall=bool(getattr(s, "against_wall", False)),
             mount_height_m=tuple(getattr(s, "mount_height_m", (1.2, 1.7))),
-            has_supports=bool(getattr(s, "supports", ()) or getattr(s, "support_surfaces", ()))))
+            has_supports=bool(s.supports)))
     return out
 
 
@@ -148,7 +148,7 @@ def generate_scene(cfg: SceneConfig, scene_id: str, seed: int, rng: np.random.Ge
     settled, physics = settle(placed, list(rooms), cfg.wall_thickness_m, cfg.settle_s, cfg.max_settle_shift_m)
     lights = tuple(
         LightSpec(kind="point", position=(*Polygon(r.polygon).centroid.coords[0], r.height_m - 0.35),
-                  color=(1.0, 0.95, 0.88), intensity=18.0 * Polygon(r.polygon).area, room=r.id)
+                  color=(1.0, 0.95, 0.88), intensity=0.8 * Polygon(r.polygon).area, room=r.id)
         for r in rooms)
     stats = scene_stats(rooms, settled)
     stats["requested"] = requested

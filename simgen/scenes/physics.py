@@ -60,21 +60,27 @@ class _World:
                                   physicsClientId=self.cid)
 
     def body(self, pieces, mass_kg: float, pose: np.ndarray, com: np.ndarray) -> int:
+        """A rigid body made of convex pieces (asset frame). The body frame is the asset frame moved to
+        `com`; extra pieces are links on fixed joints with masses split by volume, all inertial
+        frames at the body origin so the centre of mass is `com`."""
         pb = self.pb
         shapes = [pb.createCollisionShape(pb.GEOM_MESH, vertices=(np.asarray(p.vertices) - com).tolist(),
                                           physicsClientId=self.cid) for p in pieces]
-        if len(shapes) == 1:
-            col = shapes[0]
-        else:
-            col = pb.createCollisionShapeArray(
-                shapeTypes=[pb.GEOM_MESH] * len(pieces),
-                vertices=[(np.asarray(p.vertices) - com).tolist() for p in pieces],
-                physicsClientId=self.cid)
+        vols = np.array([max(abs(float(p.volume)), 1e-9) for p in pieces])
+        masses = (mass_kg * vols / vols.sum()).tolist() if mass_kg > 0 else [0.0] * len(pieces)
         world_com = pose[:3, :3] @ com + pose[:3, 3]
-        bid = pb.createMultiBody(float(mass_kg), col, basePosition=world_com.tolist(),
-                                 baseOrientation=_quat_xyzw(pose[:3, :3]), physicsClientId=self.cid)
-        pb.changeDynamics(bid, -1, lateralFriction=0.9, rollingFriction=0.001, spinningFriction=0.001,
-                          linearDamping=0.2, angularDamping=0.2, physicsClientId=self.cid)
+        n = len(shapes) - 1
+        bid = pb.createMultiBody(
+            masses[0], shapes[0], basePosition=world_com.tolist(), baseOrientation=_quat_xyzw(pose[:3, :3]),
+            linkMasses=masses[1:], linkCollisionShapeIndices=shapes[1:], linkVisualShapeIndices=[-1] * n,
+            linkPositions=[[0, 0, 0]] * n, linkOrientations=[[0, 0, 0, 1]] * n,
+            linkInertialFramePositions=[[0, 0, 0]] * n, linkInertialFrameOrientations=[[0, 0, 0, 1]] * n,
+            linkParentIndices=[0] * n, linkJointTypes=[pb.JOINT_FIXED] * n, linkJointAxis=[[0, 0, 1]] * n,
+            physicsClientId=self.cid)
+        for link in range(-1, n):
+            pb.changeDynamics(bid, link, lateralFriction=0.9, rollingFriction=0.001, spinningFriction=0.001,
+                              physicsClientId=self.cid)
+        pb.changeDynamics(bid, -1, linearDamping=0.2, angularDamping=0.2, physicsClientId=self.cid)
         return bid
 
 
