@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
@@ -12,6 +13,9 @@ from simgen import __version__
 from simgen.core.errors import ConfigError, RenderError, SimgenError
 
 COMPLEXITIES = ("low", "medium", "high", "extreme")
+# modules that add subcommands: each has add_cli(subparsers) -> {command: handler(args) -> exit code}
+EXTENSIONS = ("simgen.preview",)
+HANDLERS: dict = {}
 EXIT_BAD_INPUT = 2
 
 
@@ -103,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="scenes to time; the median is reported (default: 3)")
     b.add_argument("--json", type=Path, default=None, metavar="FILE", help="also write the figures as JSON")
     b.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    for module in EXTENSIONS:   # commands that live beside the modules they drive
+        HANDLERS.update(importlib.import_module(module).add_cli(sub))
     return p
 
 
@@ -175,13 +182,15 @@ def _cmd_bench(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if getattr(args, "quiet", False) else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    logging.getLogger("simgen").setLevel(logging.INFO if getattr(args, "quiet", False) else logging.WARNING)
     if args.command is None:
         parser.print_help()
         return EXIT_BAD_INPUT
     try:
-        return {"render": _cmd_render, "bench": _cmd_bench}[args.command](args)
+        handlers = {"render": _cmd_render, "bench": _cmd_bench, **HANDLERS}
+        return handlers[args.command](args)
     except ConfigError as e:
         print(f"simgen: error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -1,8 +1,9 @@
 """Quality figures of a degraded frame against the clean develop of the same frame.
 
 Both are computed on 8-bit luma Y' (BT.601 weights on the sRGB-encoded values, as video codecs see it):
-PSNR = 10 log10(255^2 / MSE), capped at 100 dB for identical frames; SSIM (Wang et al. 2004) with an
-11-tap Gaussian window, sigma 1.5, K1 = 0.01, K2 = 0.03, averaged over the valid (unpadded) region.
+PSNR = 10 log10(255^2 / MSE), capped at 100 dB for identical frames; SSIM (Wang et al. 2004) with a
+7 x 7 uniform window (scikit-image's default), K1 = 0.01, K2 = 0.03, sample covariances (N/(N-1)),
+averaged over the region not touched by the border.
 """
 
 from __future__ import annotations
@@ -29,22 +30,22 @@ def psnr(a: np.ndarray, b: np.ndarray, peak: float = 255.0) -> float:
 
 def ssim(a: np.ndarray, b: np.ndarray, peak: float = 255.0) -> float:
     """Mean SSIM of two (H, W) float images in [0, peak]."""
-    from scipy.ndimage import gaussian_filter
+    from scipy.ndimage import uniform_filter
 
     a = np.asarray(a, dtype=np.float32)
     b = np.asarray(b, dtype=np.float32)
-
-    def f(x):
-        return gaussian_filter(x, 1.5, truncate=3.5, mode="reflect")
-
+    win = 7
+    stack = np.stack([a, b, a * a, b * b, a * b])
+    f = uniform_filter(stack, size=(1, win, win), mode="reflect")
+    mu_a, mu_b = f[0], f[1]
+    cov = win * win / (win * win - 1.0)
+    s_aa = cov * (f[2] - mu_a * mu_a)
+    s_bb = cov * (f[3] - mu_b * mu_b)
+    s_ab = cov * (f[4] - mu_a * mu_b)
     c1 = (0.01 * peak) ** 2
     c2 = (0.03 * peak) ** 2
-    mu_a, mu_b = f(a), f(b)
-    s_aa = f(a * a) - mu_a * mu_a
-    s_bb = f(b * b) - mu_b * mu_b
-    s_ab = f(a * b) - mu_a * mu_b
     m = ((2 * mu_a * mu_b + c1) * (2 * s_ab + c2)) / ((mu_a * mu_a + mu_b * mu_b + c1) * (s_aa + s_bb + c2))
-    pad = 5
+    pad = win // 2
     if m.shape[0] > 2 * pad and m.shape[1] > 2 * pad:
         m = m[pad:-pad, pad:-pad]
     return float(np.mean(m, dtype=np.float64))

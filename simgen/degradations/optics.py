@@ -106,15 +106,27 @@ class Resampler:
     def __init__(self, width: int, height: int, scale: float, upsample: str = "bilinear"):
         self.low_w = max(1, int(round(width * scale)))
         self.low_h = max(1, int(round(height * scale)))
-        self.dx = area_matrix(self.low_w, width)
-        self.dy = area_matrix(self.low_h, height)
-        self.ux = upsample_matrix(width, self.low_w, upsample)
-        self.uy = upsample_matrix(height, self.low_h, upsample)
+        from scipy.sparse import csr_matrix
+
+        self.dx = csr_matrix(area_matrix(self.low_w, width))
+        self.dy = csr_matrix(area_matrix(self.low_h, height))
+        self.ux = csr_matrix(upsample_matrix(width, self.low_w, upsample))
+        self.uy = csr_matrix(upsample_matrix(height, self.low_h, upsample))
+
+    @staticmethod
+    def _apply(my, mx, img: np.ndarray) -> np.ndarray:
+        """Separable resampling with sparse (n_out, n_in) matrices: rows with my, columns with mx."""
+        h_in, w_in, c = img.shape
+        t = np.asarray(my @ img.reshape(h_in, w_in * c))                  # (h_out, W_in * C)
+        h_out = t.shape[0]
+        t = np.ascontiguousarray(t.reshape(h_out, w_in, c).transpose(1, 0, 2)).reshape(w_in, h_out * c)
+        t = np.asarray(mx @ t).reshape(-1, h_out, c)                       # (w_out, h_out, C)
+        return np.ascontiguousarray(t.transpose(1, 0, 2), dtype=np.float32)
 
     def down(self, img: np.ndarray) -> np.ndarray:
-        t = np.tensordot(self.dy, img, axes=(1, 0))           # (h, W, C)
-        return np.matmul(self.dx, t)                          # (h, w, C): dx @ t[row]
+        """(H, W, C) -> (low_h, low_w, C): area integration."""
+        return self._apply(self.dy, self.dx, np.asarray(img, dtype=np.float32))
 
     def up(self, img: np.ndarray) -> np.ndarray:
-        t = np.tensordot(self.uy, img, axes=(1, 0))           # (H, w, C)
-        return np.matmul(self.ux, t)
+        """(low_h, low_w, C) -> (H, W, C)."""
+        return self._apply(self.uy, self.ux, np.asarray(img, dtype=np.float32))

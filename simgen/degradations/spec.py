@@ -50,7 +50,7 @@ PARAMS: dict[str, dict[str, tuple[Any, Any, str]]] = {
     },
     "fog": {
         "visibility_m": ("float", 10.0, "meteorological visibility V = ln(50)/beta (2 % contrast), m"),
-        "airlight": ("float", 0.6, "airlight radiance, relative to the metered exposure (0.18 = mid grey)"),
+        "airlight": ("float", 0.5, "airlight radiance, relative to the metered exposure (0.18 = mid grey)"),
     },
     "defocus": {
         "aperture_mm": ("float", 4.4, "entrance-pupil diameter A = f/N, mm"),

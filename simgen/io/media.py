@@ -21,7 +21,7 @@ def write_png16(path: Path, image_u16: np.ndarray) -> None:
     from PIL import Image
 
     arr = np.ascontiguousarray(image_u16, dtype=np.uint16)
-    Image.fromarray(arr).save(path, format="PNG", optimize=False, compress_level=6)
+    Image.fromarray(arr).save(path, format="PNG", optimize=False, compress_level=3)
 
 
 def read_png16(path: Path) -> np.ndarray:

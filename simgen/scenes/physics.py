@@ -8,7 +8,11 @@ Penetrations deeper than 1 cm after settling reject the scene.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import dataclasses
+import os
+import sys
 import numpy as np
 
 from simgen.core.errors import RejectedScene
@@ -37,12 +41,34 @@ def _com(pieces) -> np.ndarray:
     return (vols[:, None] * cents).sum(axis=0) / vols.sum()
 
 
+@contextlib.contextmanager
+def _native_output_silenced():
+    """Keep pybullet's C-level banners ("pybullet build time: ...") off stdout and stderr."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            os.dup2(devnull.fileno(), 2)
+            try:
+                yield
+            finally:
+                ctypes.CDLL(None).fflush(None)   # flush C's buffers while they still point at devnull
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in saved:
+            os.close(fd)
+
+
 class _World:
     def __init__(self):
-        import pybullet as pb
+        with _native_output_silenced():
+            import pybullet as pb
 
+            self.cid = pb.connect(pb.DIRECT)
         self.pb = pb
-        self.cid = pb.connect(pb.DIRECT)
         pb.resetSimulation(physicsClientId=self.cid)
         pb.setGravity(0, 0, -9.81, physicsClientId=self.cid)
         pb.setPhysicsEngineParameter(fixedTimeStep=1.0 / SIM_HZ, numSolverIterations=50,
