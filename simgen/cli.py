@@ -14,7 +14,7 @@ from simgen.core.errors import ConfigError, RenderError, SimgenError
 
 COMPLEXITIES = ("low", "medium", "high", "extreme")
 # modules that add subcommands: each has add_cli(subparsers) -> {command: handler(args) -> exit code}
-EXTENSIONS = ("simgen.preview",)
+EXTENSIONS = ("simgen.preview", "simgen.gallery")
 HANDLERS: dict = {}
 EXIT_BAD_INPUT = 2
 

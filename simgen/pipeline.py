@@ -87,7 +87,8 @@ def run_scene(run: RunConfig, scene_id: str, seed: int, out_dir: Path, gl: Rende
     from simgen.core.color import linear_to_srgb8
     from simgen.io.jsonio import write_json, write_jsonl
     from simgen.io.media import VideoWriter, depth_to_mm, write_png16
-    from simgen.io.scene_files import camera_json, scene_json, write_glb
+    from simgen.cameras.export import camera_json
+    from simgen.io.scene_files import scene_json, write_glb
     from simgen.scenes.generate import generate_scene
 
     timer = Timer()
