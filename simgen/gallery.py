@@ -82,8 +82,8 @@ def render_gallery(out_path, variants: int = 5, cell_px: int = 160, categories: 
     return out
 
 
-def add_cli(subparsers) -> None:
-    """Register `assets gallery --out PATH [--variants N] [--cell-px N]` on an argparse subparsers object."""
+def add_cli(subparsers) -> dict:
+    """Register `assets gallery --out PATH [--variants N] [--cell-px N]`; returns {command: handler}."""
     p = subparsers.add_parser("assets", help="asset library tools")
     sub = p.add_subparsers(dest="assets_cmd", required=True)
     g = sub.add_parser("gallery", help="render every asset category into a labelled grid image")
@@ -91,7 +91,7 @@ def add_cli(subparsers) -> None:
     g.add_argument("--variants", type=int, default=5, help="variants (seeds) per category (default 5)")
     g.add_argument("--cell-px", type=int, default=160, help="size of one cell in pixels (default 160)")
     g.add_argument("--category", action="append", default=None, help="only this category (repeatable)")
-    p.set_defaults(func=run)
+    return {"assets": run}
 
 
 def run(args: argparse.Namespace) -> int:
