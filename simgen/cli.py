@@ -14,7 +14,7 @@ from simgen.core.errors import ConfigError, RenderError, SimgenError
 
 COMPLEXITIES = ("low", "medium", "high", "extreme")
 # modules that add subcommands: each has add_cli(subparsers) -> {command: handler(args) -> exit code}
-EXTENSIONS = ("simgen.preview", "simgen.gallery")
+EXTENSIONS = ("simgen.preview", "simgen.gallery", "simgen.redegrade")
 HANDLERS: dict = {}
 EXIT_BAD_INPUT = 2
 
@@ -128,6 +128,11 @@ def _add_run_options(r) -> None:
     r.add_argument("--resolution", type=_resolution, default=None, metavar="WxH", help="image size, e.g. 640x480")
     r.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                    help="override a preset field, e.g. --set scene.objects_per_room=8 --set camera.hfov_deg=90")
+    r.add_argument("--degrade", default="clean", metavar="NAME[:LEVEL],...",
+                   help="camera/scene degradations: effects (fog:3, low_light:2, ...) or presets in "
+                        "degradations/ (default: clean); see docs/degradations.md")
+    r.add_argument("--keep-clean", action="store_true",
+                   help="with --degrade, also write the clean video rgb_clean.mp4")
 
 
 def _run_config(args, n: int):
@@ -142,7 +147,8 @@ def _run_config(args, n: int):
         cam_over["width"], cam_over["height"] = args.resolution
     scene = args.scene if args.scene else (args.complexity or "low")
     return build_run_config(scene=scene, camera=args.camera, seed=args.seed, n=n, sets=args.sets,
-                            camera_overrides=cam_over, retries=getattr(args, "retries", 2))
+                            camera_overrides=cam_over, retries=getattr(args, "retries", 2),
+                            degrade=args.degrade, keep_clean=args.keep_clean)
 
 
 def _cmd_render(args) -> int:

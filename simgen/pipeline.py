@@ -81,12 +81,10 @@ def run_scene(run: RunConfig, scene_id: str, seed: int, out_dir: Path, gl: Rende
     `gl` holds open renderers of the run's resolution (one set per worker process).
     Returns the manifest row (without the file hashes, which the committer adds).
     """
-    from simgen.annotate.frames import coverage, frame_record, obb_of
+    from simgen.annotate.frames import coverage, obb_of
     from simgen.annotate.qa import counting_questions
     from simgen.cameras.trajectory import plan_trajectory
-    from simgen.core.color import linear_to_srgb8
     from simgen.io.jsonio import write_json, write_jsonl
-    from simgen.io.media import VideoWriter, depth_to_mm, write_png16
     from simgen.cameras.export import camera_json
     from simgen.io.scene_files import scene_json, write_glb
     from simgen.scenes.generate import generate_scene
@@ -105,33 +103,118 @@ def run_scene(run: RunConfig, scene_id: str, seed: int, out_dir: Path, gl: Rende
     obbs = {o.id: obb_of(o) for o in scene.objects}
     (out_dir / "depth").mkdir()
     (out_dir / "instance").mkdir()
-    frames = []
-    exposure = 1.0
-    with VideoWriter(out_dir / "rgb.mp4", cam.width, cam.height, cam.fps) as video:
-        for i, pose in enumerate(poses):
-            with timer.stage("render"):
-                fb = gl.main.render(traj.K, pose, outputs=("rgb", "depth", "instance"))
-            with timer.stage("annotate"):
-                present = [int(v) for v in np.unique(fb.instance) if int(v) in obbs]
-                solo = gl.solo.counts(traj.K, pose, present)
-                frames.append(frame_record(i, fb.instance, solo, traj.K, pose, obbs))
-            with timer.stage("write"):
-                write_png16(out_dir / "depth" / f"{i:06d}.png", depth_to_mm(fb.depth_m))
-                write_png16(out_dir / "instance" / f"{i:06d}.png", fb.instance)
-                video.write(linear_to_srgb8(fb.rgb_linear * exposure))
+    frames, delivered, degradation = _render_and_write(run, seed, traj, poses, gl, obbs, out_dir, timer)
     with timer.stage("annotate"):
         cov = coverage(frames, sorted(obbs), cam.width, cam.height, cam.cover_vis, cam.cover_min_px,
                        cam.cover_corners_inside, cam.cover_max_distance_m)
-        sj = scene_json(scene, traj, cov, len(poses))
+        sj = scene_json(scene, traj, cov, len(frames))
         qa = counting_questions(scene_id, sj["objects"], frames, n_rooms=len(scene.rooms))
     with timer.stage("write"):
         write_json(out_dir / "scene.json", sj)
-        write_json(out_dir / "camera.json", camera_json(traj, poses))
+        cj = camera_json(traj, np.stack([p for p, _t, _s in delivered]))
+        if degradation is not None:
+            _apply_delivered_camera(cj, delivered, degradation)
+            write_json(out_dir / "degradation.json", {"scene_id": scene_id, "seed": seed,
+                                                      **degradation["record"]})
+        write_json(out_dir / "camera.json", cj)
         write_jsonl(out_dir / "frames.jsonl", frames)
         write_jsonl(out_dir / "qa.jsonl", qa)
         write_glb(out_dir / "scene.glb", scene)
     return {
-        "scene_id": scene_id, "seed": seed, "params": scene.params, "n_frames": len(poses),
+        "scene_id": scene_id, "seed": seed, "params": scene.params, "n_frames": len(frames),
         "n_objects": len(scene.objects), "coverage": sj["stats"]["coverage"],
         "timings_s": {k: round(v, 4) for k, v in timer.timings.items()},
     }
+
+
+def _render_and_write(run: RunConfig, seed: int, traj, poses: np.ndarray, gl: Renderers, obbs: dict,
+                      out_dir: Path, timer: Timer):
+    """Render every frame, develop it through the camera model (and the degradations, if any), write
+    the video and the depth/instance PNGs, and build the frames.jsonl records. One frame in memory.
+
+    Returns (frame records, [(pose, timestamp_s, source frame index)] of the delivered frames,
+    None or {"record": degradation record, "K": delivered K, "distortion": ..., "fps": ...}).
+    """
+    from simgen.annotate.frames import frame_record, visible_stats
+    from simgen.degradations import develop_clean, meter_exposure, parse_degrade
+    from simgen.io.media import VideoWriter, depth_to_mm, write_png16
+
+    cam = run.camera
+    spec = parse_degrade(run.degrade)
+    pending: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def rendered():
+        for i, pose in enumerate(poses):
+            with timer.stage("render"):
+                fb = gl.main.render(traj.K, pose, outputs=("rgb", "depth", "instance"))
+            pending[i] = (fb.instance, pose)
+            yield i, float(traj.frame_times_s[i]), fb.rgb_linear, fb.depth_m, fb.instance
+
+    def annotate(k: int, src: int, delivered_instance: np.ndarray, warp=None) -> dict:
+        instance, pose = pending.pop(src)
+        present = [int(v) for v in np.unique(instance) if int(v) in obbs]
+        solo = gl.solo.counts(traj.K, pose, present)
+        rec = frame_record(k, instance, solo, traj.K, pose, obbs)
+        if warp is not None:   # lens distortion: pixels and boxes of the delivered (warped) image
+            stats = visible_stats(delivered_instance)
+            kept = []
+            for o in rec["objects"]:
+                if o["id"] not in stats:
+                    continue
+                o["visible_px"], o["bbox_visible_xyxy"] = stats[o["id"]]
+                o["bbox_amodal_xyxy"] = [float(v) for v in warp(np.array([o["bbox_amodal_xyxy"]]))[0]]
+                kept.append(o)
+            rec["objects"] = kept
+        return rec
+
+    frames, delivered = [], []
+
+    def write_maps(k: int, depth_m: np.ndarray, instance: np.ndarray) -> None:
+        write_png16(out_dir / "depth" / f"{k:06d}.png", depth_to_mm(depth_m))
+        write_png16(out_dir / "instance" / f"{k:06d}.png", instance)
+
+    if spec.is_clean:
+        exposure = None
+        with VideoWriter(out_dir / "rgb.mp4", cam.width, cam.height, cam.fps) as video:
+            for i, t_s, rgb, depth, inst in rendered():
+                if exposure is None:   # auto-exposure, metered once per clip on its first frame
+                    exposure = meter_exposure(rgb)
+                with timer.stage("annotate"):
+                    frames.append(annotate(i, i, inst))
+                with timer.stage("write"):
+                    write_maps(i, depth, inst)
+                    video.write(develop_clean(rgb, exposure))
+                delivered.append((poses[i], t_s, i))
+        return frames, delivered, None
+
+    from simgen.core.rng import stage_rng
+    from simgen.degradations import Degrader
+    from simgen.degradations.stream import degrade_stream
+
+    dg = Degrader(spec, traj.K, cam.width, cam.height, cam.fps, stage_rng(seed, "degradation"),
+                  pose_at=traj.pose_at,
+                  render_linear=lambda P: gl.main.render(traj.K, P, outputs=("rgb",)).rgb_linear)
+    warp = dg.map_boxes if dg.distortion() is not None else None
+    clean = out_dir / "rgb_clean.mp4" if run.keep_clean else None
+    for k, out in enumerate(degrade_stream(dg, rendered(), out_dir / "rgb.mp4", clean)):
+        for dropped in [j for j in pending if j < out.index]:
+            pending.pop(dropped)
+        with timer.stage("annotate"):
+            frames.append(annotate(k, out.index, out.instance, warp))
+        with timer.stage("write"):
+            write_maps(k, out.depth_m, out.instance)
+        delivered.append((poses[out.index], out.timestamp_s, out.index))
+    return frames, delivered, {"record": dg.last_record, "K": dg.delivered_intrinsics(),
+                               "distortion": dg.distortion(), "fps": dg.delivered_fps()}
+
+
+def _apply_delivered_camera(cj: dict, delivered: list, deg: dict) -> None:
+    """camera.json of a degraded clip: the delivered intrinsics, distortion, frame rate and frames."""
+    K = deg["K"]
+    cj["K"] = K
+    cj["intrinsics"] = {"fx": K[0, 0], "fy": K[1, 1], "cx": K[0, 2], "cy": K[1, 2]}
+    cj["distortion"] = deg["distortion"]
+    cj["fps"] = deg["fps"]
+    for f, (_pose, t_s, src) in zip(cj["frames"], delivered):
+        f["timestamp_s"] = t_s
+        f["source_frame"] = src

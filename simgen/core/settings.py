@@ -116,6 +116,8 @@ class RunConfig:
     retries: int = 2
     scene_preset: str = "custom"
     camera_preset: str = "custom"
+    degrade: str = "clean"          # --degrade spec: effects and presets (simgen.degradations)
+    keep_clean: bool = False        # also write rgb_clean.mp4 when degraded
 
     def __post_init__(self):
         if self.n < 1:
@@ -139,7 +141,8 @@ def load_preset(kind: str, name_or_path: str, cls, overrides: list[tuple[list[st
 
 
 def build_run_config(*, scene: str, camera: str, seed: int, n: int, sets: list[str] = (),
-                     camera_overrides: dict[str, Any] | None = None, retries: int = 2) -> RunConfig:
+                     camera_overrides: dict[str, Any] | None = None, retries: int = 2,
+                     degrade: str = "clean", keep_clean: bool = False) -> RunConfig:
     """Resolve presets, `--set scene.x=..`/`camera.x=..` overrides and direct CLI camera options."""
     scene_over, camera_over = [], []
     for text in sets:
@@ -152,8 +155,11 @@ def build_run_config(*, scene: str, camera: str, seed: int, n: int, sets: list[s
         camera_over.append(([k], v))
     scene_cfg = load_preset("scenes", scene, SceneConfig, scene_over)
     camera_cfg = load_preset("cameras", camera, CameraConfig, camera_over)
+    from simgen.degradations import parse_degrade
+
+    parse_degrade(degrade)   # a bad spec is a one-line ConfigError before anything runs
     return RunConfig(scene=scene_cfg, camera=camera_cfg, seed=seed, n=n, retries=retries,
-                     scene_preset=scene, camera_preset=camera)
+                     scene_preset=scene, camera_preset=camera, degrade=degrade, keep_clean=keep_clean)
 
 
 def replace(cfg, **changes):
