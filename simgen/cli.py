@@ -14,7 +14,7 @@ from simgen.core.errors import ConfigError, RenderError, SimgenError
 
 COMPLEXITIES = ("low", "medium", "high", "extreme")
 # modules that add subcommands: each has add_cli(subparsers) -> {command: handler(args) -> exit code}
-EXTENSIONS = ("simgen.preview", "simgen.gallery", "simgen.redegrade")
+EXTENSIONS = ("simgen.preview", "simgen.gallery", "simgen.redegrade", "simgen.io.jobs")
 HANDLERS: dict = {}
 EXIT_BAD_INPUT = 2
 
@@ -50,6 +50,18 @@ def _nonneg_int(what: str):
     return parse
 
 
+def _positive_float(what: str):
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be a positive number, got {text!r}") from None
+        if not v > 0:
+            raise argparse.ArgumentTypeError(f"{what} must be a positive number, got {text!r}")
+        return v
+    return parse
+
+
 def _resolution(text: str) -> tuple[int, int]:
     try:
         w, h = (int(v) for v in text.lower().split("x"))
@@ -70,7 +82,7 @@ def _fps(text: str) -> float:
     return v
 
 
-def _workers(text: str) -> int:
+def _workers(text) -> int:
     if text == "auto":
         return os.cpu_count() or 1
     return _positive_int("--workers")(text)
@@ -91,8 +103,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(r)
     r.add_argument("--n", type=_positive_int("--n"), default=1, help="number of scenes (default: 1)")
     r.add_argument("--out", type=Path, default=Path("out"), help="output directory (default: out)")
-    r.add_argument("--workers", type=_workers, default=1, metavar="N|auto",
-                   help="worker processes (default: 1; auto = one per core)")
+    r.add_argument("--workers", type=_workers, default="auto", metavar="N|auto",
+                   help="worker processes (default: auto = one per core)")
+    r.add_argument("--executor", choices=("local", "ray"), default="local",
+                   help="local worker processes (default) or Ray tasks")
+    r.add_argument("--address", default=None, metavar="auto|HOST:PORT",
+                   help="with --executor ray: the cluster to join (default: start a local Ray)")
+    r.add_argument("--shard", default=None, metavar="I/K",
+                   help="render only scene indices i with i %% K == I (0 <= I < K), e.g. for SLURM arrays; "
+                        "combine shard outputs with simgen merge")
+    r.add_argument("--scene-timeout", type=_positive_float("--scene-timeout"), default=1800.0, metavar="SECONDS",
+                   help="time limit per scene attempt; a scene over it is retried (default: 1800)")
     r.add_argument("--retries", type=_nonneg_int("--retries"), default=2,
                    help="retries with a derived seed before a scene is recorded as failed (default: 2)")
     mode = r.add_mutually_exclusive_group()
@@ -152,17 +173,20 @@ def _run_config(args, n: int):
 
 
 def _cmd_render(args) -> int:
-    from simgen.executors.local import run_batch
-
-    run = _run_config(args, args.n)
+    from simgen.executors import make_executor, parse_shard, run_batch
     from simgen.io.output import OutputDir
-
-    OutputDir.check_writable(args.out)
     from simgen.render import check_egl
 
-    check_egl()
-    res = run_batch(run, args.out, workers=args.workers, overwrite=args.overwrite,
-                    retry_failed=args.retry_failed, progress=not args.quiet)
+    run = _run_config(args, args.n)
+    shard = parse_shard(args.shard)
+    if args.address is not None and args.executor != "ray":
+        raise ConfigError("--address goes with --executor ray")
+    OutputDir.check_writable(args.out)
+    if args.executor == "local":
+        check_egl()   # a missing GL stack is one clear line here, not a failure per scene
+    executor = make_executor(args.executor, args.workers, args.scene_timeout, address=args.address)
+    res = run_batch(run, args.out, executor, overwrite=args.overwrite, retry_failed=args.retry_failed,
+                    shard=shard, progress=not args.quiet, executor_name=args.executor)
     logging.getLogger("simgen").info("%d scenes rendered, %d failed, %d already present in %s",
                                      res.done, res.failed, res.skipped, args.out)
     return 0 if res.failed == 0 else 1

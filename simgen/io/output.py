@@ -110,9 +110,13 @@ class OutputDir:
             shutil.rmtree(self.scenes)
         self.scenes.mkdir()
 
-    def start(self, run_config: dict, simgen_version: str, n: int) -> None:
-        """Write dataset.json, or check that an existing one describes the same run (resume)."""
+    def start(self, run_config: dict, simgen_version: str, n: int, shard: tuple[int, int] | None = None) -> None:
+        """Write dataset.json, or check that an existing one describes the same run (resume).
+
+        `shard` (I, K) is recorded: a sharded OUT holds the scene indices i with i % K == I."""
+        shard_text = None if shard is None else f"{shard[0]}/{shard[1]}"
         record = {"simgen_version": simgen_version, "n_requested": n, "config": run_config,
+                  "shards": [shard_text] if shard_text else None,
                   "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
         if self.dataset.exists():
             try:
@@ -124,7 +128,12 @@ class OutputDir:
                 raise ConfigError(
                     f"--out {self.root} holds a run with a different configuration; "
                     "use --overwrite to replace it or choose another --out")
-            if old.get("n_requested") != n:
+            shards = old.get("shards")
+            changed = old.get("n_requested") != n
+            if shards is not None and shard_text not in shards:
+                old["shards"] = None if shard_text is None else sorted(shards + [shard_text])
+                changed = True
+            if changed:
                 old["n_requested"] = n
                 write_json(self.dataset, old)
             return
