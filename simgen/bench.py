@@ -65,6 +65,7 @@ def bench_scenes(run, repeats: int = 3, progress: bool = True) -> dict:
             t0 = time.perf_counter()
             row = run_scene(run, f"{i:06d}", scene_seed(run.seed, i), d, r)
             row["total_s"] = time.perf_counter() - t0
+            row["bare_render_s"] = _bare_render_loop(d, r)
             rows.append(row)
     stages = sorted({k for row in rows for k in row["timings_s"]})
     return {
@@ -75,7 +76,83 @@ def bench_scenes(run, repeats: int = 3, progress: bool = True) -> dict:
         "frames": [r["n_frames"] for r in rows],
         "objects": [r["n_objects"] for r in rows],
         "coverage": [round(r["coverage"], 3) for r in rows],
+        "bare_render_s_median": statistics.median(r["bare_render_s"] for r in rows),
+        "pipeline_over_bare": statistics.median(r["total_s"] / r["bare_render_s"] for r in rows),
     }
+
+
+def _bare_render_loop(scene_dir: Path, gl) -> float:
+    """Seconds to re-render the scene's frames (rgb + depth + instance, nothing else) with the scene
+    still loaded: the physical limit of the pipeline on this machine."""
+    import json
+
+    cam = json.loads((scene_dir / "camera.json").read_text())
+    K = np.asarray(cam["K"])
+    poses = [np.asarray(f["cam_to_world"]) for f in cam["frames"]]
+    t0 = time.perf_counter()
+    for pose in poses:
+        gl.main.render(K, pose)
+    return time.perf_counter() - t0
+
+
+def bench_throughput(run, n_scenes: int, workers_list=(1, 2), progress: bool = True) -> dict:
+    """Wall time of a whole `simgen render` batch (layout to manifest) at each worker count, same scenes."""
+    import dataclasses
+
+    from simgen.executors import run_batch
+    from simgen.executors.local import LocalExecutor
+
+    run = dataclasses.replace(run, n=n_scenes)
+    out = {"n_scenes": n_scenes, "by_workers": {}}
+    with tempfile.TemporaryDirectory(prefix="simgen-bench-") as tmp:
+        for w in workers_list:
+            t0 = time.perf_counter()
+            res = run_batch(run, Path(tmp) / f"w{w}", LocalExecutor(w, None), progress=progress,
+                            executor_name=f"local x{w}")
+            wall = time.perf_counter() - t0
+            frames = sum(_manifest_frames(Path(tmp) / f"w{w}"))
+            out["by_workers"][w] = {"wall_s": wall, "done": res.done, "failed": res.failed,
+                                    "scenes_per_hour": 3600 * res.done / wall, "frames_per_s": frames / wall}
+    base = out["by_workers"][workers_list[0]]["wall_s"]
+    out["speedup"] = {w: base / v["wall_s"] for w, v in out["by_workers"].items()}
+    return out
+
+
+def _manifest_frames(out: Path) -> list[int]:
+    from simgen.io.jsonio import read_jsonl
+
+    return [int(r["n_frames"]) for r in read_jsonl(out / "manifest.jsonl")]
+
+
+_MEMORY_PROBE = """
+import json, resource, sys, tempfile, pathlib
+from simgen.core.settings import build_run_config
+from simgen.core.rng import scene_seed
+from simgen.pipeline import Renderers, run_scene
+args = json.loads(sys.argv[1])
+run = build_run_config(scene=args["scene"], camera=args["camera"], seed=args["seed"], n=1,
+                       sets=args["sets"], camera_overrides=args["camera_overrides"])
+with tempfile.TemporaryDirectory() as d, Renderers(run.camera.width, run.camera.height) as gl:
+    run_scene(run, "000000", scene_seed(run.seed, 0), pathlib.Path(d), gl)
+print(json.dumps({"max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def bench_memory(scene: str, camera: str, seed: int, sets: list[str], camera_overrides: dict,
+                 frames_list=(64, 512)) -> dict:
+    """Peak resident memory of one worker process rendering one scene at each frame count."""
+    import json
+    import subprocess
+    import sys
+
+    out = {}
+    for n in frames_list:
+        args = {"scene": scene, "camera": camera, "seed": seed, "sets": list(sets),
+                "camera_overrides": {**camera_overrides, "frames": n}}
+        p = subprocess.run([sys.executable, "-c", _MEMORY_PROBE, json.dumps(args)], capture_output=True,
+                           text=True, check=True)
+        out[n] = json.loads(p.stdout.strip().splitlines()[-1])["max_rss_mb"]
+    return {"max_rss_mb_by_frames": out}
 
 
 def format_report(res: dict, base_ms: float, args_line: str) -> str:
@@ -85,5 +162,16 @@ def format_report(res: dict, base_ms: float, args_line: str) -> str:
              f"coverage {res['coverage']}",
              f"seconds per scene (median): {res['scene_s_median']:.2f}  (all: {res['scene_s_all']})",
              f"  = {1000 * res['scene_s_median'] / base_ms:.0f} baseline frames",
-             "stage medians (s): " + ", ".join(f"{k} {v:.2f}" for k, v in res["stage_s_median"].items())]
+             "stage medians (s): " + ", ".join(f"{k} {v:.2f}" for k, v in res["stage_s_median"].items()),
+             f"bare render loop over the same frames (median): {res['bare_render_s_median']:.2f} s; "
+             f"pipeline / bare = {res['pipeline_over_bare']:.2f}x"]
+    return "\n".join(lines)
+
+
+def format_throughput(res: dict) -> str:
+    lines = [f"throughput over {res['n_scenes']} scenes (whole batch: layout to manifest):"]
+    for w, v in res["by_workers"].items():
+        lines.append(f"  workers {w}: {v['wall_s']:.1f} s wall, {v['scenes_per_hour']:.0f} scenes/h, "
+                     f"{v['frames_per_s']:.2f} frames/s, speedup {res['speedup'][w]:.2f}x"
+                     + (f", {v['failed']} failed" if v["failed"] else ""))
     return "\n".join(lines)

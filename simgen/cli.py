@@ -14,7 +14,7 @@ from simgen.core.errors import ConfigError, RenderError, SimgenError
 
 COMPLEXITIES = ("low", "medium", "high", "extreme")
 # modules that add subcommands: each has add_cli(subparsers) -> {command: handler(args) -> exit code}
-EXTENSIONS = ("simgen.preview", "simgen.gallery", "simgen.redegrade", "simgen.io.jobs")
+EXTENSIONS = ("simgen.preview", "simgen.gallery", "simgen.redegrade", "simgen.io.jobs", "simgen.sweep")
 HANDLERS: dict = {}
 EXIT_BAD_INPUT = 2
 
@@ -122,7 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--retry-failed", action="store_true", help="on resume, try the scenes in failures.jsonl again")
     r.add_argument("--quiet", action="store_true", help="no progress bar; log lines only")
 
-    b = sub.add_parser("bench", help="measure seconds per scene and per stage on this machine")
+    b = sub.add_parser("bench", help="measure speed on this machine (see docs/benchmarks.md)")
+    b.add_argument("what", nargs="?", default="pipeline", choices=("pipeline", "throughput", "memory"),
+                   help="pipeline: seconds per scene and stage vs a bare render loop (default); "
+                        "throughput: whole batches at 1 and 2 workers; memory: peak RSS at 64 vs 512 frames")
     _add_run_options(b)
     b.add_argument("--repeats", type=_positive_int("--repeats"), default=3,
                    help="scenes to time; the median is reported (default: 3)")
@@ -198,14 +201,26 @@ def _cmd_bench(args) -> int:
     from simgen.bench import bench_scenes, format_report, reference_render_ms
     from simgen.render import check_egl
 
+    from simgen.bench import bench_memory, bench_throughput, format_throughput
+
     run = _run_config(args, args.repeats)
     check_egl()
-    base_ms = reference_render_ms(run.camera.width, run.camera.height)
-    res = bench_scenes(run, repeats=args.repeats, progress=not args.quiet)
     line = "simgen bench " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "simgen bench"
-    print(format_report(res, base_ms, line))
+    if args.what == "throughput":
+        res = bench_throughput(run, args.repeats, progress=not args.quiet)
+        print(f"command: {line}\n" + format_throughput(res))
+    elif args.what == "memory":
+        cam_over = {k: v for k, v in {"fps": args.fps, "width": (args.resolution or (None, None))[0],
+                                      "height": (args.resolution or (None, None))[1]}.items() if v is not None}
+        res = bench_memory(args.scene or args.complexity or "low", args.camera, args.seed, args.sets, cam_over)
+        print(f"command: {line}\npeak RSS of one worker: " + ", ".join(
+            f"{n} frames {mb:.0f} MB" for n, mb in res["max_rss_mb_by_frames"].items()))
+    else:
+        base_ms = reference_render_ms(run.camera.width, run.camera.height)
+        res = {"baseline_ms_per_frame": base_ms, **bench_scenes(run, repeats=args.repeats, progress=not args.quiet)}
+        print(format_report(res, base_ms, line))
     if args.json:
-        args.json.write_text(json.dumps({"baseline_ms_per_frame": base_ms, **res}, indent=1) + "\n")
+        args.json.write_text(json.dumps(res, indent=1) + "\n")
     return 0
 
 

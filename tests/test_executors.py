@@ -67,7 +67,7 @@ def test_scene_time_limit_records_failures(tmp_path):
     assert all(len(f["attempts"]) == 2 and "time limit" in f["reason"] for f in fails)
     assert [p.name for p in (out / "scenes").iterdir()] == []
     # resume does not retry recorded failures unless asked to
-    assert main(ARGS + ["--n", "2", "--workers", "1", "--out", str(out)]) == 0
+    assert main(ARGS + ["--n", "2", "--workers", "1", "--retries", "1", "--out", str(out)]) == 0
     assert len(read_jsonl(out / "failures.jsonl")) == 2
 
 
