@@ -14,7 +14,8 @@ from simgen.core.errors import ConfigError, RenderError, SimgenError
 
 COMPLEXITIES = ("low", "medium", "high", "extreme")
 # modules that add subcommands: each has add_cli(subparsers) -> {command: handler(args) -> exit code}
-EXTENSIONS = ("simgen.preview", "simgen.gallery", "simgen.redegrade", "simgen.io.jobs", "simgen.sweep")
+EXTENSIONS = ("simgen.preview", "simgen.gallery", "simgen.redegrade", "simgen.io.jobs", "simgen.sweep",
+              "simgen.io.export.cli")
 HANDLERS: dict = {}
 EXIT_BAD_INPUT = 2
 

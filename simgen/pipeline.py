@@ -55,24 +55,32 @@ class Renderers:
     def __init__(self, width: int, height: int):
         from simgen.render import Renderer, SoloCounter
 
+        from simgen.cameras.planner_gl import PlannerGL
+
         self.size = (width, height)
         self.main = Renderer(width, height)
         self.solo = SoloCounter(width, height)
+        # the planner's persistent low-resolution renderer (same aspect ratio, 160 px wide)
+        self.planner = PlannerGL(160, max(1, round(160 * height / width)))
 
     def __enter__(self) -> "Renderers":
-        self.main.__enter__()
+        opened = []
         try:
-            self.solo.__enter__()
+            for r in (self.main, self.solo, self.planner):
+                r.__enter__()
+                opened.append(r)
         except BaseException:
-            self.main.__exit__(None, None, None)
+            for r in reversed(opened):
+                r.__exit__(None, None, None)
             raise
         return self
 
     def __exit__(self, *exc) -> None:
-        try:
-            self.solo.__exit__(*exc)
-        finally:
-            self.main.__exit__(*exc)
+        for r in (self.planner, self.solo, self.main):
+            try:
+                r.__exit__(*exc)
+            except Exception:  # noqa: BLE001 - close every context even if one fails
+                pass
 
 
 def run_scene(run: RunConfig, scene_id: str, seed: int, out_dir: Path, gl: Renderers) -> dict:
@@ -82,7 +90,8 @@ def run_scene(run: RunConfig, scene_id: str, seed: int, out_dir: Path, gl: Rende
     Returns the manifest row (without the file hashes, which the committer adds).
     """
     from simgen.annotate.frames import coverage, obb_of
-    from simgen.annotate.qa import counting_questions
+    from simgen.annotate.qa import build_qa
+    from simgen.io.jsonio import plain
     from simgen.cameras.trajectory import plan_trajectory
     from simgen.io.jsonio import write_json, write_jsonl
     from simgen.cameras.export import camera_json
@@ -94,7 +103,8 @@ def run_scene(run: RunConfig, scene_id: str, seed: int, out_dir: Path, gl: Rende
     with timer.stage("layout"):
         scene = generate_scene(run.scene, scene_id, seed, stage_rng(seed, "layout"), cam.clearance_m)
     with timer.stage("camera"):
-        traj = plan_trajectory(scene, cam, stage_rng(seed, "camera"), run.scene.wall_thickness_m)
+        traj = plan_trajectory(scene, cam, stage_rng(seed, "camera"), run.scene.wall_thickness_m,
+                               planner_gl=gl.planner)
         poses = traj.cam_to_world()
     with timer.stage("render_setup"):
         items = render_items(scene)
@@ -103,17 +113,21 @@ def run_scene(run: RunConfig, scene_id: str, seed: int, out_dir: Path, gl: Rende
     obbs = {o.id: obb_of(o) for o in scene.objects}
     (out_dir / "depth").mkdir()
     (out_dir / "instance").mkdir()
-    frames, delivered, degradation = _render_and_write(run, seed, traj, poses, gl, obbs, out_dir, timer)
+    frames, delivered, degradation = _render_and_write(run, seed, traj, poses, gl, obbs, out_dir, timer,
+                                                       scene.rooms)
     with timer.stage("annotate"):
         cov = coverage(frames, sorted(obbs), cam.width, cam.height, cam.cover_vis, cam.cover_min_px,
                        cam.cover_corners_inside, cam.cover_max_distance_m)
         sj = scene_json(scene, traj, cov, len(frames))
-        qa = counting_questions(scene_id, sj["objects"], frames, n_rooms=len(scene.rooms))
-    with timer.stage("write"):
-        write_json(out_dir / "scene.json", sj)
         cj = camera_json(traj, np.stack([p for p, _t, _s in delivered]))
         if degradation is not None:
             _apply_delivered_camera(cj, delivered, degradation)
+        # QA reads exactly what is written, so its programs re-derive from the saved files
+        sj, cj = plain(sj), plain(cj)
+        qa = build_qa(sj, cj, frames, stage_rng(seed, "qa"))
+    with timer.stage("write"):
+        write_json(out_dir / "scene.json", sj)
+        if degradation is not None:
             write_json(out_dir / "degradation.json", {"scene_id": scene_id, "seed": seed,
                                                       **degradation["record"]})
         write_json(out_dir / "camera.json", cj)
@@ -128,7 +142,7 @@ def run_scene(run: RunConfig, scene_id: str, seed: int, out_dir: Path, gl: Rende
 
 
 def _render_and_write(run: RunConfig, seed: int, traj, poses: np.ndarray, gl: Renderers, obbs: dict,
-                      out_dir: Path, timer: Timer):
+                      out_dir: Path, timer: Timer, rooms):
     """Render every frame, develop it through the camera model (and the degradations, if any), write
     the video and the depth/instance PNGs, and build the frames.jsonl records. One frame in memory.
 
@@ -154,7 +168,7 @@ def _render_and_write(run: RunConfig, seed: int, traj, poses: np.ndarray, gl: Re
         instance, pose = pending.pop(src)
         present = [int(v) for v in np.unique(instance) if int(v) in obbs]
         solo = gl.solo.counts(traj.K, pose, present)
-        rec = frame_record(k, instance, solo, traj.K, pose, obbs)
+        rec = frame_record(k, instance, solo, traj.K, pose, obbs, rooms=rooms)
         if warp is not None:   # lens distortion: pixels and boxes of the delivered (warped) image
             stats = visible_stats(delivered_instance)
             kept = []

@@ -69,8 +69,10 @@ def amodal_box(K: np.ndarray, cam_to_world: np.ndarray, corners: np.ndarray, wid
 
 
 def frame_record(index: int, instance: np.ndarray, solo_px: dict[int, int], K: np.ndarray,
-                 cam_to_world: np.ndarray, obbs: dict[int, dict]) -> dict:
-    """One line of frames.jsonl for the objects (ids in `obbs`) visible in this frame."""
+                 cam_to_world: np.ndarray, obbs: dict[int, dict], rooms=None) -> dict:
+    """One line of frames.jsonl for the objects (ids in `obbs`) visible in this frame, with the camera
+    pose `cam_to_world` (4, 4) OpenCV, and, when `rooms` (scene rooms with `.id` and `.polygon`, or
+    scene.json room dicts) is given, `camera_room`: the room whose floor polygon holds the camera."""
     h, w = instance.shape
     stats = visible_stats(instance)
     cam = cam_to_world[:3, 3]
@@ -88,32 +90,22 @@ def frame_record(index: int, instance: np.ndarray, solo_px: dict[int, int], K: n
             "truncated": bool(frac_inside < 1.0 or behind), "corners_inside": frac_inside,
             "distance_m": float(np.linalg.norm(np.asarray(obbs[oid]["center"]) - cam)),
         })
-    return {"index": index, "objects": objects}
+    rec = {"index": index, "objects": objects,
+           "cam_to_world": [[float(x) for x in row] for row in np.asarray(cam_to_world, dtype=float)]}
+    if rooms is not None:
+        rec["camera_room"] = _room_at(rooms, cam[:2])
+    return rec
 
 
-def coverage(frames: list[dict], object_ids: list[int], width: int, height: int, vis_min: float,
-             min_px_640: int, corners_min: float, max_dist_m: float) -> dict[int, dict]:
-    """Per object: covered flag, best vis_fraction, first and last frame seen, best frame."""
-    min_px = max(1, int(round(min_px_640 * (width * height) / (640 * 480))))
-    out = {oid: {"covered": False, "best_vis": 0.0, "first_frame": None, "last_frame": None,
-                 "best_frame": None, "frames_seen": 0} for oid in object_ids}
-    for fr in frames:
-        for o in fr["objects"]:
-            rec = out.get(o["id"])
-            if rec is None:
-                continue
-            rec["frames_seen"] += 1
-            if rec["first_frame"] is None:
-                rec["first_frame"] = fr["index"]
-            rec["last_frame"] = fr["index"]
-            ok = (o["vis_fraction"] >= vis_min and o["visible_px"] >= min_px
-                  and o["corners_inside"] >= corners_min and o["distance_m"] <= max_dist_m)
-            score = o["vis_fraction"] + (1.0 if ok else 0.0)
-            if rec["best_frame"] is None or score > rec["_score"]:
-                rec["_score"] = score
-                rec["best_frame"] = fr["index"]
-            rec["best_vis"] = max(rec["best_vis"], o["vis_fraction"])
-            rec["covered"] = rec["covered"] or ok
-    for rec in out.values():
-        rec.pop("_score", None)
-    return out
+def _room_at(rooms, xy) -> str | None:
+    from shapely.geometry import Point, Polygon
+
+    p = Point(float(xy[0]), float(xy[1]))
+    for r in rooms:
+        rid, poly = (r["id"], r["polygon"]) if isinstance(r, dict) else (r.id, r.polygon)
+        if Polygon(poly).covers(p):
+            return rid
+    return None
+
+
+from simgen.annotate.coverage import coverage  # noqa: E402,F401  (moved; re-exported)

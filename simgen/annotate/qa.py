@@ -1,56 +1,100 @@
-"""Spatial QA (first family): VSI-Bench object counting, answerable only when the video shows every
-instance, with evidence frames and a program that re-derives the answer from scene.json/frames.jsonl.
+"""Spatial QA engine: every family of docs/qa.md, built from the saved files' content only.
 
-An item is answerable under a sampling of k frames (uniform over the clip, as VSI-Bench evaluators
-sample) when every counted instance is seen with vis_fraction >= `vis_min` in at least one sampled frame.
+    items = build_qa(scene_json, camera_json, frames, stage_rng(seed, "qa"))
+
+Each item carries a program (simgen.annotate.programs) that re-derives its answer, its margin, its
+evidence frames and whether it is answerable under uniform sampling of 16, 32 and 64 frames.
+`counting_questions` (the first family, kept for callers of the skeleton) is object_counting alone.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import json
+
+from collections import Counter
 
 import numpy as np
 
-SAMPLINGS = (16, 32, 64)
+from simgen.annotate import qa_frames, qa_vsi
+from simgen.annotate.context import SAMPLINGS, SceneView, sample_indices
+from simgen.annotate.qa_items import Builder, balance
+
+__all__ = ["build_qa", "build_qa_report", "counting_questions", "sample_indices", "SAMPLINGS", "MAX_PER_TASK"]
+
+MAX_PER_TASK = {  # per scene, after balancing
+    "object_counting": 8, "object_abs_distance": 6, "object_size_estimation": 6, "room_size_estimation": 2,
+    "object_rel_distance": 4, "object_rel_direction_easy": 4, "object_rel_direction_medium": 4,
+    "object_rel_direction_hard": 4, "route_planning": 3, "obj_appearance_order": 3,
+    "closer_to_camera": 3, "image_left_right": 3, "above_below": 3, "count_visible": 3,
+    "camera_move_direction": 2, "camera_move_distance": 2, "camera_turn_direction": 2, "camera_turn_angle": 2,
+    "goal_aiming": 3, "perspective_taking": 3, "object_depth": 3, "camera_height": 2,
+    "multiview_correspondence": 3, "grounding_2d": 3, "grounding_3d": 3, "cognitive_map": 1,
+}
+TASK_ORDER = tuple(MAX_PER_TASK)
+UNBALANCED = {"room_size_estimation", "cognitive_map", "grounding_2d", "grounding_3d", "camera_height"}
 
 
-def sample_indices(n_frames: int, k: int) -> np.ndarray:
-    """Uniformly sampled frame indices (as VSI-Bench evaluators do): k evenly spaced over the clip."""
-    if k >= n_frames:
-        return np.arange(n_frames)
-    return np.unique(np.round(np.linspace(0, n_frames - 1, k)).astype(int))
+def build_qa_report(scene: dict, camera: dict, frames: list[dict], rng: np.random.Generator,
+                    free_space=None) -> tuple[list[dict], dict]:
+    """(items, report): report = {"candidates": {task: n}, "rejected": {task: {reason: n}},
+    "dropped_by_balance": {task: n}, "kept": {task: n}}. `free_space` is unused: route planning builds
+    its own map from scene.json so that the programs stay re-derivable (accepted for API stability)."""
+    del free_space
+    view = SceneView(scene, camera, frames)
+    b = Builder(view, scene["scene_id"], rng)
+    for gen in (*qa_vsi.GENERATORS, *qa_frames.GENERATORS):
+        gen(b)
+    items, report = [], {"candidates": {}, "rejected": {}, "dropped_by_balance": {}, "kept": {}}
+    for task in TASK_ORDER:
+        cand = b.items.get(task, [])
+        report["candidates"][task] = len(cand)
+        if task in UNBALANCED:
+            kept = [cand[k] for k in sorted(rng.permutation(len(cand))[:MAX_PER_TASK[task]])]
+            dropped = len(cand) - len(kept)
+        else:
+            kept, dropped = balance(cand, rng, MAX_PER_TASK[task])
+        report["dropped_by_balance"][task] = dropped
+        report["kept"][task] = len(kept)
+        items.extend(kept)
+    report["rejected"] = {t: dict(sorted(c.items())) for t, c in sorted(b.rejected.items())}
+    for k, it in enumerate(items):
+        it["id"] = f"{scene['scene_id']}-{k:04d}"
+        if not isinstance(it["answer"], str):   # the contract: `answer` is text, `answer_value` the value
+            it["answer"] = json.dumps(it["answer"], separators=(",", ":"))
+    return items, report
 
 
-def _seen_in(frames: list[dict], idx, vis_min: float) -> set[int]:
-    seen = set()
-    for i in idx:
-        for o in frames[int(i)]["objects"]:
-            if o["vis_fraction"] >= vis_min:
-                seen.add(o["id"])
-    return seen
+def build_qa(scene: dict, camera: dict, frames: list[dict], rng: np.random.Generator,
+             free_space=None) -> list[dict]:
+    """qa.jsonl lines for one scene: a pure function of scene.json, camera.json, frames.jsonl and rng
+    (use simgen.core.rng.stage_rng(seed, "qa"))."""
+    return build_qa_report(scene, camera, frames, rng, free_space)[0]
 
 
 def counting_questions(scene_id: str, objects: list[dict], frames: list[dict], n_rooms: int = 1,
                        vis_min: float = 0.5) -> list[dict]:
     """object_counting items for every category whose instances are all covered by the video."""
-    by_cat = defaultdict(list)
+    by_cat: dict[str, list[dict]] = {}
     for o in objects:
         if o.get("kind") == "object":
-            by_cat[o["category"]].append(o)
+            by_cat.setdefault(o["category"], []).append(o)
     n = len(frames)
-    seen = {str(k): _seen_in(frames, sample_indices(n, k), vis_min) for k in SAMPLINGS}
-    seen["all"] = _seen_in(frames, range(n), vis_min)
+
+    def seen_in(idx):
+        return {o["id"] for i in idx for o in frames[int(i)]["objects"] if o["vis_fraction"] >= vis_min}
+
+    seen = {str(k): seen_in(sample_indices(n, k)) for k in SAMPLINGS}
+    seen["all"] = seen_in(range(n))
     where = "this room" if n_rooms == 1 else "these rooms"
     items = []
     for cat in sorted(by_cat):
         objs = by_cat[cat]
         if not all(o.get("covered") for o in objs):
-            continue  # some instance never clearly shown: the count would not be answerable
+            continue
         ids = sorted(o["id"] for o in objs)
-        label = cat.replace("_", " ")
         items.append({
             "id": f"{scene_id}-{len(items):04d}", "scene_id": scene_id, "task": "object_counting",
-            "family": "vsi", "question": f"How many {label}(s) are in {where}?", "options": None,
+            "family": "vsi", "question": f"How many {cat.replace('_', ' ')}(s) are in {where}?", "options": None,
             "answer": str(len(ids)), "answer_value": len(ids), "unit": None, "metric": "mra",
             "margin": None, "objects": ids,
             "evidence_frames": sorted({o["best_frame"] for o in objs if o.get("best_frame") is not None}),
@@ -58,3 +102,7 @@ def counting_questions(scene_id: str, objects: list[dict], frames: list[dict], n
             "program": f"count(category={cat!r}, covered=True)",
         })
     return items
+
+
+def task_counts(items: list[dict]) -> dict[str, int]:
+    return dict(sorted(Counter(it["task"] for it in items).items()))

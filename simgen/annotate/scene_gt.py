@@ -1,10 +1,15 @@
-"""Per-object ground truth and relations as they appear in scene.json (read from the simulator)."""
+"""Per-object ground truth and relations as they appear in scene.json (read from the simulator).
+
+`convex_parts` (added for the QA engine): the object's mesh as convex pieces in world coordinates
+(hull of each connected component of each part, <= 96 vertices each, 0.1 mm), so closest-point
+distances between meshes can be re-derived from scene.json alone (simgen.annotate.geometry)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from simgen.annotate.frames import obb_of
+from simgen.annotate.geometry import convex_parts_world
 
 
 def object_record(o, cov: dict | None) -> dict:
@@ -23,12 +28,14 @@ def object_record(o, cov: dict | None) -> dict:
         "obb_corners": w,
         "color": a.color, "material": a.material, "mass_kg": a.mass_kg,
         "pose": o.pose,
+        "convex_parts": convex_parts_world(a, o.pose),
         "asset": {"generator": a.generator, "version": a.version, "params": a.params},
     }
     if cov is not None:
         rec.update({"covered": cov["covered"], "first_frame": cov["first_frame"],
                     "last_frame": cov["last_frame"], "best_frame": cov["best_frame"],
-                    "best_vis_fraction": cov["best_vis"], "frames_seen": cov["frames_seen"]})
+                    "best_vis_fraction": cov["best_vis"], "frames_seen": cov["frames_seen"],
+                    "best_visible_px": cov.get("best_px"), "uncovered_reason": cov.get("reason")})
     return rec
 
 
@@ -39,18 +46,12 @@ def structure_record(s) -> dict:
 
 
 def relations_json(scene) -> list[dict]:
-    """Support facts read from the layout: `on` (A rests on B) and `supports` (B holds A)."""
-    out = []
-    for o in scene.objects:
-        if o.support is not None:
-            out.append({"type": "on", "subject": o.id, "object": o.support})
-        elif o.placement == "floor":
-            out.append({"type": "on_floor", "subject": o.id, "room": o.room})
-        elif o.placement == "wall":
-            out.append({"type": "on_wall", "subject": o.id, "room": o.room})
-        elif o.placement == "ceiling":
-            out.append({"type": "hangs_from_ceiling", "subject": o.id, "room": o.room})
-    return out
+    """Typed facts evaluated geometrically (see simgen.annotate.relations): support (on, supports),
+    placement, in_room, near (closest-point distance), above/below/under, object-frame directions."""
+    from simgen.annotate.relations import object_relations
+
+    rooms = [{"id": r.id, "polygon": [list(p) for p in r.polygon]} for r in scene.rooms]
+    return object_relations({"rooms": rooms, "objects": [object_record(o, None) for o in scene.objects]})
 
 
 def objects_json(scene, cov: dict[int, dict]) -> list[dict]:

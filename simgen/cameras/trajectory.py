@@ -1,319 +1,303 @@
-"""Camera walk: viewpoints that face the objects, a tour through free space, and a timed,
-smooth trajectory (walk, stop, look, walk on).
+"""The camera stage: free space -> coverage viewpoints -> tour -> smooth timed trajectory.
 
-Motion model: between viewpoints the camera follows the smoothed shortest free-space path with a
-minimum-jerk speed profile (C2, zero velocity and acceleration at the stops, peak speed
-<= 1.875 x mean); at a viewpoint it turns toward the object group with a minimum-jerk yaw profile
-whose peak rate stays under `max_yaw_rate_deg_s`, holds, then turns to the next walking direction.
-While walking, the heading turns (minimum-jerk) from the path's initial to its final direction. Eye height and pitch are constant per scene,
-roll is zero. The walk takes the time it needs (capped at `max_duration_s`; viewpoints that do not fit
-are dropped and the report says so). With `frames = 0` (auto) the video has one frame every 1/fps
-seconds of the walk; with a fixed frame count the frames are spread evenly over the whole walk (a
-time-lapse when the count is smaller), and camera.json gives every frame's true timestamp.
+Modes (CameraConfig.mode, one preset each in cameras/):
+- egocentric: coverage walk at eye height (default). Viewpoints from a set cover of the objects
+  (simgen.cameras.views), visited in a 2-opt/or-opt order from the entrance, along shortest
+  free-space paths through the doors; smooth motion from simgen.cameras.motion.
+- elevated: the same walk with the preset's higher eye height (2.3-2.5 m).
+- revisit: the coverage walk, then back to the first viewpoint of every room already seen (in
+  the order first seen): a memory test; the report lists the revisits and their times.
+- orbit: one loop per room along its free space, 0.5 m in from the walls, looking at the room's
+  centre (a baseline, coverage not planned).
+- random_walk: random free-space waypoints, heading along the motion (a baseline).
+- scripted: waypoints from the file named by `script` (JSON or TOML: waypoints = [{xy = [x, y],
+  yaw_deg = 90, hold_s = 1.0}, ...]), joined by free-space shortest paths.
+
+Frame budget: frames = 0 -> the whole walk at fps. frames = N -> N frames spread over the whole
+walk; for the coverage modes every viewpoint gets a frame at its hold (the rest fill the largest
+gaps), and when N is smaller than the number of viewpoints the ones covering least are left out
+and reported (`not_in_frames`). The walk is capped at max_duration_s: viewpoints that do not fit
+are dropped, least useful first (`dropped_for_time`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import logging
 
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
-from simgen.cameras.freespace import build_grid, free_space, object_center
+from simgen.cameras import views as V
+from simgen.cameras.freespace import (
+    air_map, build_grid, free_space, grid_path, string_pull, walk_region,
+)
+from simgen.cameras.modes import orbit_stops, random_stops, scripted_stops
+from simgen.cameras.motion import Stop, Trajectory, hold_piece, turn_piece, walk_piece
+from simgen.cameras.report import motion_report
+from simgen.cameras.tour import mst_lower_bound, open_tour, path_length
 from simgen.core.errors import RejectedScene
-from simgen.core.settings import CameraConfig
-from simgen.core.transforms import intrinsics_from_hfov, make_pose
+from simgen.core.transforms import intrinsics_from_hfov
 
-MIN_JERK_PEAK = 1.875          # peak / mean velocity of a minimum-jerk profile
-COVER_MAX_DIST_M = 3.5
-
-
-def _min_jerk(u: np.ndarray) -> np.ndarray:
-    u = np.clip(u, 0.0, 1.0)
-    return u ** 3 * (10 - 15 * u + 6 * u ** 2)
+log = logging.getLogger(__name__)
+COVERAGE_MODES = ("egocentric", "elevated", "revisit")
 
 
-def camera_rotation(yaw_rad: float, pitch_down_rad: float) -> np.ndarray:
-    """(3, 3) world_from_camera (OpenCV axes) for a heading yaw (0 = +x, CCW) and a downward pitch, no roll."""
-    f = np.array([np.cos(yaw_rad) * np.cos(pitch_down_rad), np.sin(yaw_rad) * np.cos(pitch_down_rad),
-                  -np.sin(pitch_down_rad)])
-    x = np.array([np.sin(yaw_rad), -np.cos(yaw_rad), 0.0])     # right = forward x up
-    y = np.cross(f, x)
-    return np.stack([x, y, f], axis=1)
+PLAN_MARGIN_M = 0.05   # planned paths keep clearance_m + this from geometry
 
 
-@dataclass(frozen=True)
-class Segment:
-    """One piece of the timeline: a walk along `path` (m, (n, 2)) or a turn in place."""
-
-    t0: float
-    t1: float
-    kind: str                       # "walk" | "turn" | "hold"
-    path: np.ndarray | None = None  # (n, 2) for walks
-    cum: np.ndarray | None = None   # (n,) arc length
-    yaw0: float = 0.0
-    yaw1: float = 0.0
-    xy: tuple[float, float] = (0.0, 0.0)
-
-
-@dataclass(frozen=True)
-class Trajectory:
-    width: int
-    height: int
-    fps: float
-    K: np.ndarray                   # (3, 3)
-    eye_height_m: float
-    pitch_down_rad: float
-    segments: tuple[Segment, ...]
-    n_frames: int
-    frame_times_s: np.ndarray       # (n_frames,) simulated time of each delivered frame
-    report: dict = field(default_factory=dict)
-
-    @property
-    def timestamps_s(self) -> np.ndarray:
-        return self.frame_times_s
-
-    @property
-    def duration_s(self) -> float:
-        return float(self.segments[-1].t1)
-
-    def state_at(self, t_s: float) -> tuple[np.ndarray, float]:
-        """(xy (2,), yaw rad) at time t (clamped to the timeline)."""
-        seg = self.segments[-1]
-        for s in self.segments:
-            if t_s <= s.t1:
-                seg = s
-                break
-        u = 0.0 if seg.t1 <= seg.t0 else (t_s - seg.t0) / (seg.t1 - seg.t0)
-        if seg.kind == "walk":
-            m = float(_min_jerk(np.array(u)))
-            sdist = m * seg.cum[-1]
-            x = np.interp(sdist, seg.cum, seg.path[:, 0])
-            y = np.interp(sdist, seg.cum, seg.path[:, 1])
-            return np.array([x, y]), seg.yaw0 + (seg.yaw1 - seg.yaw0) * m
-        yaw = seg.yaw0 + (seg.yaw1 - seg.yaw0) * float(_min_jerk(np.array(u)))
-        return np.array(seg.xy), yaw
-
-    def pose_at(self, t_s: float) -> np.ndarray:
-        """(4, 4) cam_to_world (OpenCV camera axes) at any time t (sub-frame times included)."""
-        xy, yaw = self.state_at(t_s)
-        return make_pose(camera_rotation(yaw, self.pitch_down_rad), [xy[0], xy[1], self.eye_height_m])
-
-    def cam_to_world(self) -> np.ndarray:
-        """(T, 4, 4) per-frame poses."""
-        return np.stack([self.pose_at(t) for t in self.timestamps_s])
-
-
-def _path_heading(seg: Segment, s: float, lead_m: float = 0.3) -> float:
-    """Heading of the walk at arc length s, looking `lead_m` ahead along the path (heading leads motion)."""
-    L = seg.cum[-1]
-    a, b = max(0.0, min(s, L - 1e-6)), min(L, s + lead_m)
-    if b - a < 1e-6:
-        a = max(0.0, L - lead_m)
-        b = L
-    pa = np.array([np.interp(a, seg.cum, seg.path[:, i]) for i in range(2)])
-    pb = np.array([np.interp(b, seg.cum, seg.path[:, i]) for i in range(2)])
-    d = pb - pa
-    return float(np.arctan2(d[1], d[0]))
-
-
-def _unwrap_to(yaw: float, ref: float) -> float:
-    return ref + (yaw - ref + np.pi) % (2 * np.pi) - np.pi
-
-
-def _smooth_path(pts: np.ndarray, free, step_m: float = 0.05) -> np.ndarray:
-    """Resample a polyline at step_m and smooth it, keeping it inside `free` (shrinking sigma if not)."""
+def _smooth_path(pts: np.ndarray, free, step_m: float = 0.02) -> np.ndarray:
+    """Resample a polyline at step_m and smooth it, keeping it inside `free` (less smoothing if not)."""
     import shapely
 
-    if len(pts) < 2:
-        return pts
     d = np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(pts, axis=0), axis=1))]
-    if d[-1] < 1e-6:
+    if len(pts) < 2 or d[-1] < 1e-6:
         return pts[:1]
     s = np.linspace(0.0, d[-1], max(2, int(np.ceil(d[-1] / step_m)) + 1))
     res = np.stack([np.interp(s, d, pts[:, 0]), np.interp(s, d, pts[:, 1])], axis=1)
-    for sigma_m in (0.4, 0.25, 0.12, 0.0):
-        if sigma_m == 0.0:
-            return res
-        sm = gaussian_filter1d(res, sigma_m / step_m, axis=0, mode="nearest")
-        sm[0], sm[-1] = res[0], res[-1]
-        if np.all(shapely.contains_xy(free.buffer(0.02), sm[:, 0], sm[:, 1])):
-            return sm
-    return res
+    return _smooth_sigma(res, s, free, step_m)[0]
 
 
-def plan_viewpoints(scene, grid, cfg: CameraConfig, eye_h: float, pitch: float, rng: np.random.Generator):
-    """Greedy set cover of the objects by (position, heading) candidates. Returns list of (node, yaw, ids)."""
-    objs = list(scene.objects)
-    if not objs or len(grid.xy) == 0:
-        return [], set(range(len(objs)))
-    centers = np.stack([object_center(o) for o in objs])
-    step = max(1, int(round(0.3 / grid.cell_m)))
-    cand_nodes = np.arange(0, len(grid.xy), step)
-    headings = np.linspace(-np.pi, np.pi, 16, endpoint=False)
-    hfov = np.deg2rad(cfg.hfov_deg)
-    vfov = 2 * np.arctan(np.tan(hfov / 2) * cfg.height / cfg.width)
-    P = grid.xy[cand_nodes]                                        # (C, 2)
-    dxy = centers[None, :, :2] - P[:, None, :]                     # (C, N, 2)
-    dist = np.linalg.norm(dxy, axis=2)
-    bearing = np.arctan2(dxy[..., 1], dxy[..., 0])
-    elev = np.arctan2(centers[None, :, 2] - eye_h, np.maximum(dist, 1e-6))
-    lo_d, hi_d = cfg.view_distance_m.low, max(cfg.view_distance_m.high, COVER_MAX_DIST_M)
-    v_ok = (np.abs(elev + pitch) < vfov / 2 * 0.8) & (dist >= min(0.8, lo_d)) & (dist <= hi_d)
-    covers = []   # (C*H, N) bool
-    for h in headings:
-        dyaw = np.abs((bearing - h + np.pi) % (2 * np.pi) - np.pi)
-        covers.append(v_ok & (dyaw < hfov / 2 * 0.75))
-    cov = np.stack(covers, axis=1).reshape(len(cand_nodes) * len(headings), len(objs))
-    uncovered = np.ones(len(objs), dtype=bool)
-    chosen = []
-    while uncovered.any():
-        gain = (cov & uncovered).sum(axis=1)
-        best = int(np.argmax(gain))
-        if gain[best] == 0:
-            break
-        ci, hi = divmod(best, len(headings))
-        ids = np.nonzero(cov[best] & uncovered)[0]
-        # aim at the centroid of what this view adds
-        c = centers[ids, :2].mean(axis=0) - grid.xy[cand_nodes[ci]]
-        chosen.append((int(cand_nodes[ci]), float(np.arctan2(c[1], c[0])), [objs[i].id for i in ids]))
-        uncovered &= ~cov[best]
-    return chosen, {objs[i].id for i in np.nonzero(uncovered)[0]}
+def _smooth_sigma(res: np.ndarray, s: np.ndarray, free, step_m: float):
+    """(smoothed polyline, sigma used) for a resampled polyline res (n, 2) at arc lengths s (n,)."""
+    import shapely
+
+    for sigma_m in (0.35, 0.25, 0.15, 0.08, 0.04):
+        # blend the smoothed curve in from both ends so the ends stay put without a kink
+        ramp = np.clip(np.minimum(s, s[-1] - s) / (2.5 * sigma_m), 0.0, 1.0)
+        b = (ramp ** 3 * (10 - 15 * ramp + 6 * ramp ** 2))[:, None]
+        sm = res + b * (gaussian_filter1d(res, sigma_m / step_m, axis=0, mode="nearest") - res)
+        if np.all(shapely.contains_xy(free, sm[:, 0], sm[:, 1])):
+            return sm, sigma_m
+    return res, 0.0
 
 
-def plan_trajectory(scene, cfg: CameraConfig, rng: np.random.Generator, wall_thickness_m: float = 0.12) -> Trajectory:
-    """The camera stage: free space -> viewpoints -> tour -> timed trajectory."""
-    eye_h = min(cfg.eye_height_m.sample(rng), min(r.height_m for r in scene.rooms) - 0.35)
-    pitch = np.deg2rad(cfg.pitch_down_deg.sample(rng))
-    free = free_space(scene, cfg.clearance_m, wall_thickness_m)
+def _best_smooth(pulls: list[np.ndarray], free, step_m: float = 0.02) -> np.ndarray:
+    """The smoothest of several string-pulled versions of one path."""
+    best = None
+    for pts in pulls:
+        d = np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(pts, axis=0), axis=1))]
+        if len(pts) < 2 or d[-1] < 1e-6:
+            return pts[:1]
+        s = np.linspace(0.0, d[-1], max(2, int(np.ceil(d[-1] / step_m)) + 1))
+        res = np.stack([np.interp(s, d, pts[:, 0]), np.interp(s, d, pts[:, 1])], axis=1)
+        sm, sigma = _smooth_sigma(res, s, free, step_m)
+        if best is None or sigma > best[1]:
+            best = (sm, sigma)
+    return best[0]
+
+
+class _Router:
+    """Shortest smoothed free-space paths between grid nodes (Dijkstra rows cached per source)."""
+
+    def __init__(self, grid, free, slack_m: float = 0.12):
+        import shapely
+
+        self.grid, self.free, self._rows = grid, free, {}
+        # string pulling keeps `slack_m` from the free-space border where it can, so smoothing has room
+        self.inner = free.buffer(-slack_m)
+        self.margin = free.buffer(-0.04)       # splines through sharp corners overshoot by a few cm
+        shapely.prepare(self.inner)
+        shapely.prepare(self.margin)
+
+    def _row(self, src: int):
+        if src not in self._rows:
+            d, p = self.grid.shortest([src])
+            self._rows[src] = (d[0], p[0])
+        return self._rows[src]
+
+    def dist(self, a: int, b: int) -> float:
+        return float(self._row(a)[0][b])
+
+    def path(self, a_xy, b_xy) -> np.ndarray:
+        a, b = self.grid.nearest(a_xy), self.grid.nearest(b_xy)
+        nodes = grid_path(self._row(a)[1], a, b)
+        pts = np.vstack([np.asarray(a_xy)[None], self.grid.xy[nodes[1:-1]] if len(nodes) > 2 else np.zeros((0, 2)),
+                         np.asarray(b_xy)[None]])
+        return _best_smooth([string_pull(pts, self.inner), string_pull(pts, self.margin)], self.free)
+
+
+def build_pieces(stops: list[Stop], router: _Router, cfg, yaw0: float):
+    """Timeline pieces through the stops, and the time each stop's hold is centred on."""
+    pieces, times = [], []
+    t, yaw, xy = 0.0, float(yaw0), np.asarray(stops[0].xy, float)
+    first = stops[0]
+    if first.yaw_rad is not None and abs(first.yaw_rad - yaw) > 1e-6:
+        pieces.append(turn_piece(t, xy, yaw, first.yaw_rad, cfg))
+        t, yaw = pieces[-1].t1, pieces[-1].yaw1
+    for k, st in enumerate(stops):
+        if k > 0:
+            pts = router.path(xy, st.xy) if st.via is None else _smooth_path(np.asarray(st.via), router.free)
+            if len(pts) >= 2 and np.ptp(pts, axis=0).max() > 0.05:
+                p = walk_piece(t, pts, yaw, st.yaw_rad, cfg, gaze_xy=st.gaze_xy)
+            else:
+                p = turn_piece(t, xy, yaw, yaw if st.yaw_rad is None else st.yaw_rad, cfg)
+            pieces.append(p)
+            t, yaw, xy = p.t1, p.yaw1, np.asarray(st.xy, float)
+        hold = st.hold_s if st.tag != "waypoint" or st.hold_s > 0 else 0.0
+        if hold > 0:
+            pieces.append(hold_piece(t, xy, yaw, hold))
+        times.append(t + hold / 2)
+        t = t + hold
+    if not pieces:
+        pieces.append(hold_piece(0.0, xy, yaw, 1.0))
+    return pieces, times
+
+
+def _frame_times(total_s: float, cfg, stop_times: list[float], priority: list[int]):
+    """Delivered frame times and the stop indices that got no frame (fixed frame budget only)."""
+    if cfg.frames <= 0:
+        n = int(np.floor(total_s * cfg.fps + 1e-9)) + 1
+        return np.arange(n) / cfg.fps, [], True
+    n = cfg.frames
+    if not priority:
+        return (np.linspace(0.0, total_s, n) if n > 1 else np.zeros(1)), [], True
+    keep = sorted(priority[:n])
+    left_out = sorted(priority[n:])
+    times = sorted({round(stop_times[i], 6) for i in keep})
+    ends = [0.0, total_s]
+    for e in ends:
+        if len(times) < n and all(abs(e - x) > 1e-6 for x in times):
+            times.append(e)
+    times = sorted(times)
+    while len(times) < n:
+        gaps = np.diff(times)
+        g = int(np.argmax(gaps))
+        times.insert(g + 1, 0.5 * (times[g] + times[g + 1]))
+    return np.array(times[:n]), left_out, False
+
+
+def plan_trajectory(scene, cfg, rng: np.random.Generator, wall_thickness_m: float = 0.12,
+                    planner_gl=None) -> Trajectory:
+    """The camera stage (see the module docstring). planner_gl: an open simgen.cameras.planner_gl.PlannerGL
+    (exact low-resolution coverage checks) or None (geometric evaluation only)."""
+    eye_h = min(cfg.eye_height_m.sample(rng), min(r.height_m for r in scene.rooms) - 0.3)
+    pitch = float(np.deg2rad(cfg.pitch_down_deg.sample(rng)))
+    # plan with a safety margin: the timed C2 motion may cut corners of the planned polyline by a few cm,
+    # and the clearance promise (checked below against the true free space) must still hold
+    free_true = free_space(scene, cfg.clearance_m, wall_thickness_m, eye_h)
+    free = free_space(scene, cfg.clearance_m + PLAN_MARGIN_M, wall_thickness_m, eye_h)
+    if free.is_empty:
+        free = free_true
     grid = build_grid(free)
     if len(grid.xy) == 0:
         raise RejectedScene("camera", f"no free space for a camera carrier of radius {cfg.clearance_m} m")
-    entrance = next(d for d in scene.doors if d.entrance)
-    start_p = np.asarray(entrance.center) + np.asarray(entrance.normal) * (cfg.clearance_m + 0.4)
-    start = grid.nearest(start_p)
-    views, unreachable = plan_viewpoints(scene, grid, cfg, eye_h, pitch, rng)
-
-    # tour: nearest neighbour from the start, then 2-opt on the open path
-    nodes = [start] + [v[0] for v in views]
-    dist, pred = grid.shortest(nodes)
-    D = dist[:, nodes]
-    if not np.all(np.isfinite(D[0])):
-        keep = [i for i in range(1, len(nodes)) if np.isfinite(D[0, i])]
-        views = [views[i - 1] for i in keep]
-        nodes = [start] + [v[0] for v in views]
-        dist, pred = grid.shortest(nodes)
-        D = dist[:, nodes]
-    order = [0]
-    left = set(range(1, len(nodes)))
-    while left:
-        nxt = min(left, key=lambda j: (D[order[-1], j], j))
-        order.append(nxt)
-        left.remove(nxt)
-    improved = True
-    while improved:
-        improved = False
-        for i in range(1, len(order) - 1):
-            for j in range(i + 1, len(order)):
-                a, b = order[i - 1], order[i]
-                c = order[j]
-                d_ = order[j + 1] if j + 1 < len(order) else None
-                old = D[a, b] + (D[c, d_] if d_ is not None else 0.0)
-                new = D[a, c] + (D[b, d_] if d_ is not None else 0.0)
-                if new < old - 1e-9:
-                    order[i:j + 1] = order[i:j + 1][::-1]
-                    improved = True
-
-    duration = cfg.max_duration_s
-    max_rate = np.deg2rad(cfg.max_yaw_rate_deg_s)
-    hold_s = 0.5
-    segments: list[Segment] = []
-    t = 0.0
-    cur_xy = grid.xy[start]
-    yaw = float(np.arctan2(entrance.normal[1], entrance.normal[0]))
-    visited, dropped = [], []
-
-    def turn_time(dy):
-        return abs(dy) * MIN_JERK_PEAK / max_rate
-
-    for k in range(1, len(order)):
-        i_from, i_to = order[k - 1], order[k]
-        path_nodes = []
-        n = nodes[i_to]
-        src_row = i_from
-        while n != nodes[i_from] and n >= 0:
-            path_nodes.append(n)
-            n = pred[src_row, n]
-        path = np.vstack([cur_xy[None], grid.xy[path_nodes[::-1]]]) if path_nodes else cur_xy[None]
-        path = _smooth_path(path, free)
-        view_yaw = views[i_to - 1][1]
-        new_segs, tt = [], t
-        if len(path) >= 2:
-            cum = np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(path, axis=0), axis=1))]
-            walk_seg0 = Segment(0, 1, "walk", path, cum)
-            head0 = _unwrap_to(_path_heading(walk_seg0, 0.0), yaw)
-            if abs(head0 - yaw) > 1e-6:
-                new_segs.append(Segment(tt, tt + turn_time(head0 - yaw), "turn", yaw0=yaw, yaw1=head0,
-                                        xy=tuple(cur_xy)))
-                tt = new_segs[-1].t1
-                yaw = head0
-            head1 = _unwrap_to(_path_heading(walk_seg0, float(cum[-1]) - 0.3), head0)
-            walk_t = max(cum[-1] / cfg.speed_mps, MIN_JERK_PEAK * cum[-1] / cfg.max_speed_mps,
-                         turn_time(head1 - head0))
-            new_segs.append(Segment(tt, tt + walk_t, "walk", path, cum, yaw0=head0, yaw1=head1))
-            tt += walk_t
-            yaw = head1
-            cur = path[-1]
-        else:
-            cur = cur_xy
-        vy = _unwrap_to(view_yaw, yaw)
-        new_segs.append(Segment(tt, tt + turn_time(vy - yaw), "turn", yaw0=yaw, yaw1=vy, xy=tuple(cur)))
-        tt = new_segs[-1].t1
-        new_segs.append(Segment(tt, tt + hold_s, "hold", yaw0=vy, yaw1=vy, xy=tuple(cur)))
-        tt += hold_s
-        if tt > duration and visited:
-            dropped.extend(views[i - 1][2] for i in order[k:])
-            yaw = segments[-1].yaw1 if segments[-1].kind != "walk" else yaw
-            break
-        segments.extend(new_segs)
-        t, yaw, cur_xy = tt, vy, cur
-        visited.append(views[i_to - 1])
-    if not segments:
-        segments.append(Segment(0.0, 2.0, "hold", yaw0=yaw, yaw1=yaw, xy=tuple(cur_xy)))
-    total = segments[-1].t1
-    if cfg.frames > 0:
-        n_frames = cfg.frames
-        # the frames are spread over the whole walk: a time-lapse when fewer than the walk needs
-        times = np.linspace(0.0, total, n_frames) if n_frames > 1 else np.zeros(1)
+    entrance = next((d for d in scene.doors if d.entrance), None)
+    if entrance is not None:
+        start_p = np.asarray(entrance.center) + np.asarray(entrance.normal) * (cfg.clearance_m + 0.4)
+        yaw0 = float(np.arctan2(entrance.normal[1], entrance.normal[0]))
     else:
-        n_frames = int(np.floor(total * cfg.fps)) + 1
-        times = np.arange(n_frames) / cfg.fps
+        start_p, yaw0 = grid.xy[0], 0.0
+    start = grid.nearest(start_p)
+    reach = grid.component_of(start)
+    router = _Router(grid, free)
+    start_stop = Stop(tuple(grid.xy[start]), yaw0, 0.0, (), "start")
+    report: dict = {"mode": cfg.mode}
     K = intrinsics_from_hfov(cfg.width, cfg.height, cfg.hfov_deg)
+    ids = [int(o.id) for o in scene.objects]
+
+    if cfg.mode in COVERAGE_MODES:
+        stops, priority, info = _coverage_stops(scene, cfg, grid, reach, free, wall_thickness_m, eye_h, pitch,
+                                                K, start_stop, router, planner_gl)
+        report.update(info)
+    elif cfg.mode == "orbit":
+        stops, priority = [start_stop] + orbit_stops(scene, cfg, free, grid, reach, start), []
+    elif cfg.mode == "random_walk":
+        stops, priority = [start_stop] + random_stops(cfg, grid, reach, rng), []
+    elif cfg.mode == "scripted":
+        stops, priority = [start_stop] + scripted_stops(cfg, grid, reach), []
+    else:
+        raise ValueError(f"unknown camera mode {cfg.mode!r}")
+
+    pieces, stop_times = build_pieces(stops, router, cfg, yaw0)
+    dropped: list[int] = []
+    if cfg.mode in COVERAGE_MODES:
+        while pieces[-1].t1 > cfg.max_duration_s and len(stops) > 2:
+            # drop the viewpoint that claims the fewest objects (latest in the tour on ties)
+            k = min(range(1, len(stops)), key=lambda i: (len(stops[i].targets), -i))
+            dropped.extend(stops[k].targets)
+            stops.pop(k)
+            priority = [p if p < k else p - 1 for p in priority if p != k]
+            pieces, stop_times = build_pieces(stops, router, cfg, yaw0)
+    else:
+        # baselines: cut the walk at max_duration_s
+        while pieces[-1].t1 > cfg.max_duration_s and len(pieces) > 1:
+            pieces.pop()
+    total = float(pieces[-1].t1)
+    times, left_out, uniform = _frame_times(total, cfg, stop_times, priority)
     traj = Trajectory(width=cfg.width, height=cfg.height, fps=cfg.fps, K=K, eye_height_m=float(eye_h),
-                      pitch_down_rad=float(pitch), segments=tuple(segments), n_frames=n_frames,
-                      frame_times_s=times)
-    report = motion_report(traj)
+                      pitch_down_rad=pitch, pieces=tuple(pieces), n_frames=len(times), frame_times_s=times,
+                      stops=tuple(stops), stop_times_s=tuple(stop_times))
+    planned = sorted({int(i) for s in stops for i in s.targets} - {int(i) for k in left_out for i in stops[k].targets})
+    report.update(motion_report(traj, cfg, free_true))
     report.update({
-        "n_viewpoints_planned": len(views), "n_viewpoints_visited": len(visited),
-        "planned_targets": sorted(int(i) for v in visited for i in v[2]),
-        "dropped_for_time": sorted(int(i) for group in dropped for i in group),
-        "no_viewpoint": sorted(int(i) for i in unreachable),
-        "walk_duration_s": float(total),
-        "frame_interval_s": float(times[1] - times[0]) if n_frames > 1 else 0.0,
+        "n_viewpoints_visited": sum(1 for s in stops if s.tag in ("view", "revisit")),
+        "planned_targets": planned,
+        "dropped_for_time": sorted(int(i) for i in dropped),
+        "not_in_frames": sorted(int(i) for k in left_out for i in stops[k].targets),
+        "not_planned": sorted(set(ids) - set(planned)) if cfg.mode in COVERAGE_MODES else None,
+        "walk_duration_s": total,
+        "frame_times": "uniform" if uniform else "viewpoints+fill",
+        "frame_interval_s": float(times[1] - times[0]) if (uniform and len(times) > 1) else None,
         "eye_height_m": float(eye_h), "pitch_down_deg": float(np.rad2deg(pitch)),
+        "stops": [{"xy": [float(s.xy[0]), float(s.xy[1])], "t_s": float(t),
+                   "yaw_deg": None if s.yaw_rad is None else float(np.rad2deg(s.yaw_rad)),
+                   "kind": s.tag, "targets": [int(i) for i in s.targets]} for s, t in zip(stops, stop_times)],
     })
     return Trajectory(**{**traj.__dict__, "report": report})
 
 
-def motion_report(traj: Trajectory) -> dict:
-    """Measured speed and yaw-rate figures of the sampled trajectory (checked against the preset's limits)."""
-    dt = 1.0 / 120.0
-    ts = np.arange(0.0, traj.duration_s + dt, dt)
-    st = [traj.state_at(t) for t in ts]
-    xy = np.array([s[0] for s in st])
-    yaw = np.unwrap(np.array([s[1] for s in st]))
-    v = np.linalg.norm(np.diff(xy, axis=0), axis=1) / dt if len(ts) > 1 else np.zeros(1)
-    w = np.abs(np.diff(yaw)) / dt if len(ts) > 1 else np.zeros(1)
-    return {"path_length_m": float(v.sum() * dt), "peak_speed_mps": float(v.max(initial=0.0)),
-            "mean_speed_mps": float(v.mean()) if len(v) else 0.0,
-            "peak_yaw_rate_deg_s": float(np.rad2deg(w.max(initial=0.0)))}
+def _coverage_stops(scene, cfg, grid, reach, free, wall_thickness_m, eye_h, pitch, K, start_stop, router,
+                    planner_gl):
+    boxes = V.object_boxes(scene)
+    step = max(1, int(round(cfg.candidate_spacing_m / grid.cell_m)))
+    # candidate positions: every `step`-th cell on a coarse lattice, reachable from the start
+    key = np.round(grid.xy / grid.cell_m).astype(np.int64)
+    on = (key[:, 0] % step == 0) & (key[:, 1] % step == 0) & reach
+    cand_nodes = np.nonzero(on)[0]
+    positions = grid.xy[cand_nodes]
+    headings = np.linspace(-np.pi, np.pi, cfg.candidate_headings, endpoint=False)
+    air = air_map(walk_region(scene, wall_thickness_m))
+    ceiling = min(r.height_m for r in scene.rooms)
+    claims, quality, vis_est = V.geometric_views(boxes, positions, headings, eye_h, pitch, K, cfg.width,
+                                                 cfg.height, cfg, air, ceiling)
+    H = len(headings)
+    cand_xy = np.repeat(positions, H, axis=0)
+    cand_yaw = np.tile(headings, len(positions))
+    exact = V.ExactViews(planner_gl, scene, cfg, boxes, eye_h, pitch) if planner_gl is not None else None
+    if exact is not None:
+        quality = np.where(claims, quality, 0.0) + 1e-3 * V.soft_quality(boxes, positions, headings, eye_h,
+                                                                           vis_est, cfg)
+    chosen, uncovered = V.set_cover(claims, quality, cand_xy, cand_yaw, exact)
+    views = [Stop(tuple(cand_xy[c]), float(cand_yaw[c]), cfg.hold_s,
+                  tuple(sorted(int(boxes.ids[k]) for k in s)), "view") for c, s in chosen]
+    nodes = [grid.nearest(start_stop.xy)] + [grid.nearest(v.xy) for v in views]
+    D = np.array([[router.dist(a, b) for b in nodes] for a in nodes])
+    order = open_tour(D)
+    ordered = [views[i - 1] for i in order[1:]]
+    stops = [start_stop] + ordered
+    # frame priority: stops by how many objects they claim (most first)
+    priority = sorted(range(1, len(stops)), key=lambda i: (-len(stops[i].targets), i))
+    info = {"n_candidates": int(claims.shape[0]), "n_viewpoints_planned": len(views),
+            "exact_evaluations": exact.n_evals if exact is not None else 0,
+            "evaluator": "gl" if exact is not None else "geometric",
+            "no_viewpoint": sorted(int(boxes.ids[k]) for k in uncovered),
+            "tour_length_m": path_length(D, order), "tour_lower_bound_m": mst_lower_bound(D)}
+    if cfg.mode == "revisit":
+        stops += _revisits(scene, ordered)
+    return stops, priority, info
+
+
+def _revisits(scene, ordered: list[Stop]) -> list[Stop]:
+    """Back to the first viewpoint of each room, in the order the rooms were first seen."""
+    from shapely.geometry import Point, Polygon
+
+    rooms = [(r.id, Polygon(r.polygon)) for r in scene.rooms]
+    firsts, seen = [], set()
+    for st in ordered:
+        rid = next((rid for rid, poly in rooms if poly.contains(Point(st.xy))), None)
+        if rid is not None and rid not in seen:
+            seen.add(rid)
+            firsts.append(st)
+    if len(firsts) == 1 and len(ordered) > 2:
+        firsts.append(ordered[len(ordered) // 2])
+    return [Stop(st.xy, st.yaw_rad, st.hold_s, (), "revisit") for st in firsts]

@@ -50,6 +50,25 @@ class SceneConfig:
     max_settle_shift_m: float = 0.02
     categories: tuple[str, ...] = ()
     exclude_categories: tuple[str, ...] = ()
+    # ---- layout optimizer knobs (issue #4; owned by simgen/scenes, documented in docs/layout.md) ----
+    l_shape_prob: float = 0.3                  # chance that a room is an L (rectangle + wing)
+    extra_door_prob: float = 0.3               # chance of an extra door between further adjacent rooms
+    windows_per_room: IntRange = IntRange(1, 2)  # on exterior walls (bathrooms and hallways get at most 1)
+    agent_radius_m: float = 0.25               # walkable free space: max(this, camera clearance, walkway/2)
+    groups: tuple[str, ...] = ("bed", "dining", "desk", "lounge", "kitchen_run", "bath")  # group templates used
+    duplicates: IntRange = IntRange(0, 1)      # extra same-category instances of one counting category per room
+    floor_occupancy: Uniform = Uniform(0.05, 0.15)  # footprint budget of the floor program (x room area)
+    support_capacity_scale: float = 1.0        # x each support surface's catalogue capacity (geometry still rules)
+    layout_evals_per_room: int = 4000          # deterministic optimizer budget (cost evaluations per room)
+    layout_time_cap_s: float = 60.0            # wall-clock safety cap per room; hitting it is recorded
+    w_against_wall: float = 1.0                # soft-constraint weights
+    w_faces: float = 1.0
+    w_distance: float = 1.0
+    w_parallel: float = 0.3
+    w_clearance: float = 2.0
+    w_centred: float = 0.5
+    w_counter_perspective: float = 0.0         # stress: > 0 puts tall items near the entrance, short ones far
+    # ---- end of layout optimizer knobs ----
 
     def __post_init__(self):
         if self.rooms.low < 1:
@@ -89,6 +108,18 @@ class CameraConfig:
     cover_min_px: int = 300
     cover_corners_inside: float = 0.9
     cover_max_distance_m: float = 4.0
+    # --- trajectory planner (issue #5; owned by simgen/cameras, see docs/trajectory.md) ---------------
+    mode: Literal["egocentric", "elevated", "orbit", "random_walk", "revisit", "scripted"] = "egocentric"
+    max_yaw_accel_deg_s2: float = 90.0     # cap of the yaw acceleration
+    max_pitch_rate_deg_s: float = 15.0     # cap of the pitch rate (pitch is constant per scene today)
+    heading_lead_m: float = 0.5            # walking heading looks this far ahead along the path
+    hold_s: float = 0.3                    # pause at each viewpoint, facing it
+    close_depth_m: float = 0.4             # a frame may have at most close_fraction_max of its pixels
+    close_fraction_max: float = 0.6        # closer than close_depth_m
+    candidate_spacing_m: float = 0.35      # viewpoint candidates: grid spacing and number of headings
+    candidate_headings: int = 16
+    script: str = ""                       # mode "scripted": JSON/TOML file with [[waypoints]] xy, yaw_deg, hold_s
+    # --- end of trajectory planner fields ----------------------------------------------------------
 
     def __post_init__(self):
         if self.width <= 0 or self.height <= 0 or self.width > 8192 or self.height > 8192:

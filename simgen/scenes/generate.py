@@ -1,180 +1,150 @@
-"""The scene stage: floorplan -> object selection -> placement -> physics settle -> Scene."""
+"""The scene stage: floorplan -> object program -> layout optimizer -> physics settle -> Scene."""
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
-from dataclasses import dataclass
 
 import numpy as np
-from shapely.geometry import Polygon
-from shapely.ops import unary_union
+from shapely.geometry import Point, Polygon
 
 from simgen.core.errors import RejectedScene
 from simgen.core.settings import SceneConfig
 from simgen.scenes.floorplan import make_floorplan
-from simgen.scenes.model import LightSpec, PlacedObject, Scene
+from simgen.scenes.layout import solve_room
+from simgen.scenes.model import Group, LightSpec, PlacedObject, Scene
 from simgen.scenes.physics import settle
-from simgen.scenes.placement import RoomLayout, footprint
+from simgen.scenes.program import build_program, catalog
+from simgen.scenes.relations import evaluate_relations, scene_stats
 
-# Categories the first layout does not place as free objects: doors and windows are structure,
-# rugs need overlap rules (issue #4 deepens the layout).
-_SKIP = {"door", "window", "rug"}
-
-
-@dataclass(frozen=True)
-class CategoryInfo:
-    name: str
-    placement: str
-    rooms: tuple[str, ...]
-    against_wall: bool
-    mount_height_m: tuple[float, float]
-    has_supports: bool
+log = logging.getLogger(__name__)
+# room types in the order a program fills a plan (the preset's room_types filter it)
+PROGRAM_ORDER = ("living_room", "bedroom", "kitchen", "bathroom", "office", "dining_room", "hallway")
 
 
-def catalog(cfg: SceneConfig) -> list[CategoryInfo]:
-    """Every usable category with what placement needs, filtered by the preset's include/exclude lists."""
-    from simgen import assets
-
+def room_program_types(n_rooms: int, allowed: tuple[str, ...], rng: np.random.Generator) -> list[str]:
+    """Room types of an n-room plan: the program order restricted to the allowed types, starting at a
+    random allowed type for single rooms; repeated (bedroom, office...) when more rooms than types."""
+    order = [t for t in PROGRAM_ORDER if t in allowed]
+    if n_rooms == 1:
+        return [allowed[int(rng.integers(len(allowed)))]]
+    if n_rooms >= 6 and "hallway" in allowed:
+        order = ["hallway"] + [t for t in order if t != "hallway"]
     out = []
-    for name in assets.categories():
-        if name in _SKIP or name in cfg.exclude_categories:
-            continue
-        if cfg.categories and name not in cfg.categories:
-            continue
-        s = assets.spec(name)
-        out.append(CategoryInfo(
-            name=name, placement=s.placement, rooms=tuple(s.room_types),
-            against_wall=bool(getattr(s, "against_wall", False)),
-            mount_height_m=tuple(getattr(s, "mount_height_m", (1.2, 1.7))),
-            has_supports=bool(s.supports)))
-    return out
+    while len(out) < n_rooms:
+        out += order
+    return out[:n_rooms]
 
 
-def _pick(cands: list[CategoryInfo], counts: Counter, max_dup: int, rng: np.random.Generator):
-    ok = [c for c in cands if counts[c.name] <= max_dup]
-    if not ok:
-        return None
-    return ok[int(rng.integers(len(ok)))]
+def _counts(cfg: SceneConfig, room_type: str, area_m2: float, nominal_m2: float, rng: np.random.Generator) -> dict:
+    n_total = cfg.objects_per_room.sample(rng)
+    if room_type in ("bathroom", "hallway"):           # small rooms get proportionally fewer objects
+        n_total = max(1, int(round(n_total * float(np.clip(area_m2 / max(nominal_m2, 1e-6), 0.35, 1.0)))))
+    n_small = int(round(n_total * cfg.small_object_fraction.sample(rng)))
+    n_wall = int(round(n_total * cfg.wall_object_fraction.sample(rng)))
+    n_ceiling = (2 if n_total >= 60 and area_m2 > 20 else 1) if n_total >= 3 else 0
+    n_floor = max(1, n_total - n_small - n_wall - n_ceiling)
+    return {"total": n_total, "floor": n_floor, "wall": n_wall, "surface": n_small, "ceiling": n_ceiling}
 
 
 def generate_scene(cfg: SceneConfig, scene_id: str, seed: int, rng: np.random.Generator,
                    camera_clearance_m: float = 0.3) -> Scene:
     """Build one scene from its recipe. Raises RejectedScene when no valid layout exists for this seed."""
-    from simgen import assets
-
     n_rooms = cfg.rooms.sample(rng)
-    room_types = [cfg.room_types[int(rng.integers(len(cfg.room_types)))] for _ in range(n_rooms)]
+    room_types = room_program_types(n_rooms, tuple(cfg.room_types), rng)
     areas = [cfg.room_area_m2.sample(rng) for _ in range(n_rooms)]
     aspect = cfg.room_aspect.sample(rng)
     height = cfg.ceiling_height_m.sample(rng)
-    rooms, doors, structures, next_id = make_floorplan(
-        n_rooms, room_types, areas, aspect, height, cfg.wall_thickness_m, cfg.door_width_m, rng)
+    rooms, doors, windows, structures, next_id, plan_rep = make_floorplan(
+        room_types, areas, aspect, height, cfg.wall_thickness_m, cfg.door_width_m, cfg.l_shape_prob,
+        cfg.extra_door_prob, (cfg.windows_per_room.low, cfg.windows_per_room.high), rng)
 
-    cats = catalog(cfg)
+    cats = catalog(tuple(cfg.categories), tuple(cfg.exclude_categories))
     if not cats:
         raise RejectedScene("layout", "no object categories left after include/exclude filters")
+    radius = max(cfg.agent_radius_m, camera_clearance_m, cfg.walkway_m / 2)
     name_counts: Counter = Counter()
     placed: list[PlacedObject] = []
-    requested = {}
+    groups: list[Group] = []
+    relations: list[dict] = []
+    room_reports, timing = [], []
+    key_to_id: dict[int, int] = {}
+    next_key = 0
+    nominal = float(np.mean([cfg.room_area_m2.low, cfg.room_area_m2.high]))
     for room in rooms:
-        lay = RoomLayout(room, list(doors), camera_clearance_m, cfg.walkway_m)
-        n_total = cfg.objects_per_room.sample(rng)
-        n_small = int(round(n_total * cfg.small_object_fraction.sample(rng)))
-        n_wall = int(round(n_total * cfg.wall_object_fraction.sample(rng)))
-        n_ceiling = 1 if n_total >= 3 else 0
-        n_floor = max(0, n_total - n_small - n_wall - n_ceiling)
-        requested[room.id] = {"total": n_total, "floor": n_floor, "wall": n_wall, "surface": n_small,
-                              "ceiling": n_ceiling}
-        in_room = [c for c in cats if room.type in c.rooms] or cats
-        by_place = {p: [c for c in in_room if c.placement == p] or [c for c in cats if c.placement == p]
-                    for p in ("floor", "wall", "surface", "ceiling")}
-        counts: Counter = Counter()
-
-        def add(cat: CategoryInfo, asset, pose, placement, support=None):
-            nonlocal next_id
-            k = name_counts[cat.name]
-            name_counts[cat.name] += 1
-            counts[cat.name] += 1
-            placed.append(PlacedObject(id=next_id, name=f"{cat.name}_{k}", asset=asset, pose=pose,
-                                       room=room.id, placement=placement, support=support))
+        counts = _counts(cfg, room.type, room.area_m2, nominal, rng)
+        prog = build_program(room, cats, counts, tuple(cfg.groups), cfg.duplicates.sample(rng), cfg.max_duplicates,
+                             cfg.support_capacity_scale, rng, next_key, cfg.floor_occupancy.sample(rng))
+        next_key = prog.next_key
+        got, rep = solve_room(room, prog, doors, windows, cats, cfg, radius, rng)
+        timing.append({"room": room.id, "solve_time_s": rep.pop("solve_time_s"),
+                       "floor_time_s": rep.pop("floor_time_s")})
+        room_reports.append(rep)
+        # floor and wall objects first so that supports get smaller ids than what they carry
+        order = sorted(got, key=lambda k: ({"floor": 0, "wall": 1, "ceiling": 2, "surface": 3}[got[k][2]], k))
+        for k in order:
+            it, pose, placement, sk = got[k]
+            key_to_id[k] = next_id
+            placed.append(PlacedObject(id=next_id, name=f"{it.category}_{name_counts[it.category]}", asset=it.asset,
+                                       pose=pose, room=room.id, placement=placement,
+                                       support=None if sk is None else key_to_id[sk]))
+            name_counts[it.category] += 1
             next_id += 1
-
-        # floor furniture first; supports-bearing furniture first when small objects are wanted
-        floor_order = []
-        support_cats = [c for c in by_place["floor"] if c.has_supports]
-        if n_small and support_cats:
-            floor_order.append(support_cats[int(rng.integers(len(support_cats)))])
-        failures = 0
-        while len([p for p in placed if p.room == room.id and p.placement == "floor"]) < n_floor and failures < 8:
-            cat = floor_order.pop(0) if floor_order else _pick(by_place["floor"], counts, cfg.max_duplicates, rng)
-            if cat is None:
-                break
-            asset = assets.make(cat.name, rng)
-            pose = lay.try_floor(asset, cat.against_wall, rng, cfg.placement_attempts)
-            if pose is None:
-                failures += 1
-                continue
-            add(cat, asset, pose, "floor")
-        for _ in range(n_wall):
-            cat = _pick(by_place["wall"], counts, cfg.max_duplicates, rng)
-            if cat is None:
-                break
-            asset = assets.make(cat.name, rng)
-            pose = lay.try_wall(asset, cat.mount_height_m, rng, cfg.placement_attempts)
-            if pose is not None:
-                add(cat, asset, pose, "wall")
-        for _ in range(n_ceiling):
-            cat = _pick(by_place["ceiling"], counts, cfg.max_duplicates, rng)
-            if cat is None:
-                break
-            asset = assets.make(cat.name, rng)
-            c = np.asarray(Polygon(room.polygon).centroid.coords[0])
-            pose = np.eye(4)
-            pose[:3, 3] = [c[0], c[1], room.height_m - asset.extents_m[2]]
-            add(cat, asset, pose, "ceiling")
-        supports = [(o, s) for o in placed if o.room == room.id and o.placement == "floor"
-                    for s in getattr(o.asset, "supports", ())]
-        for _ in range(n_small):
-            cat = _pick(by_place["surface"], counts, cfg.max_duplicates, rng)
-            if cat is None or not supports:
-                break
-            asset = assets.make(cat.name, rng)
-            res = lay.try_surface(asset, supports, rng, cfg.placement_attempts)
-            if res is not None:
-                add(cat, asset, res[0], "surface", support=res[1])
-
+        for g in prog.groups:
+            members = tuple(key_to_id[k] for k in g.keys if k in key_to_id)
+            if members:
+                groups.append(Group(id=g.id, kind=g.kind, room=room.id, members=members))
+        for r in prog.relations:
+            relations.append(dict(r, room=room.id))
     if not placed:
         raise RejectedScene("layout", "no object could be placed")
     settled, physics = settle(placed, list(rooms), cfg.wall_thickness_m, cfg.settle_s, cfg.max_settle_shift_m)
-    lights = tuple(
-        LightSpec(kind="point", position=(*Polygon(r.polygon).centroid.coords[0], r.height_m - 0.35),
-                  color=(1.0, 0.95, 0.88), intensity=0.8 * Polygon(r.polygon).area, room=r.id)
-        for r in rooms)
-    stats = scene_stats(rooms, settled)
-    stats["requested"] = requested
+    settled = _drop_out_of_bounds(settled, rooms, physics)
+    rel_eval = evaluate_relations(relations, key_to_id, settled, rooms)
+    lights = []
+    for r in rooms:
+        poly = Polygon(r.polygon)
+        c = poly.centroid if poly.contains(poly.centroid) else poly.representative_point()
+        assert isinstance(c, Point)
+        lights.append(LightSpec(kind="point", position=(float(c.x), float(c.y), r.height_m - 0.35),
+                                color=(1.0, 0.95, 0.88), intensity=0.8 * poly.area, room=r.id))
+    stats = scene_stats(rooms, settled, rel_eval)
+    stats["requested"] = {rep["room"]: rep["targets"] for rep in room_reports}
+    layout = {
+        "method": "staged: greedy construction + local repair + simulated annealing (floor units/groups), "
+                  "then wall/ceiling items, then small objects on supports; pybullet settle",
+        "agent_radius_m": radius, "floorplan": plan_rep, "rooms": room_reports,
+        "groups": [{"id": g.id, "kind": g.kind, "room": g.room, "members": list(g.members)} for g in groups],
+        "relations_requested": len(rel_eval), "relations_satisfied": sum(r["satisfied"] for r in rel_eval),
+        "time_cap_hit": any(r["time_cap_hit"] for r in room_reports),
+    }
     params = {"n_rooms": n_rooms, "room_types": room_types, "room_area_m2": areas, "room_aspect": aspect,
               "ceiling_height_m": height}
     return Scene(scene_id=scene_id, seed=seed, rooms=tuple(rooms), doors=tuple(doors),
-                 structures=tuple(structures), objects=tuple(settled), lights=lights,
-                 reports={"physics": physics, "stats": stats}, params=params)
+                 structures=tuple(structures), objects=tuple(settled), lights=tuple(lights),
+                 reports={"physics": physics, "stats": stats, "layout": layout, "timing": timing},
+                 params=params, windows=tuple(windows), groups=tuple(groups), relations=tuple(rel_eval))
 
 
-def scene_stats(rooms, objects: list[PlacedObject]) -> dict:
-    """What the scene achieved, per room and overall: the complexity knobs made checkable."""
-    per_room = {}
-    for r in rooms:
-        objs = [o for o in objects if o.room == r.id]
-        floor = [o for o in objs if o.placement == "floor"]
-        fps = [footprint(o.asset.extents_m, o.pose[0, 3], o.pose[1, 3], o.yaw) for o in floor]
-        area = Polygon(r.polygon).area
-        cats = Counter(o.asset.category for o in objs)
-        per_room[r.id] = {
-            "n_objects": len(objs),
-            "n_categories": len(cats),
-            "floor_occupancy": float(unary_union(fps).area / area) if fps else 0.0,
-            "small_on_supports_fraction": (sum(o.placement == "surface" for o in objs) / len(objs)) if objs else 0.0,
-            "max_same_category": max(cats.values()) if cats else 0,
-        }
-    cats = Counter(o.asset.category for o in objects)
-    return {"n_objects": len(objects), "n_categories": len(cats), "categories": dict(sorted(cats.items())),
-            "rooms": per_room}
+def _drop_out_of_bounds(objects: list[PlacedObject], rooms, physics: dict) -> list[PlacedObject]:
+    """Remove objects that settling pushed > 1 cm outside their room (and what they carry); recorded
+    in physics["out_of_bounds_removed"]."""
+    polys = {r.id: Polygon(r.polygon).buffer(0.01) for r in rooms}
+    bad = set()
+    for o in objects:
+        b = o.asset.mesh().bounds
+        c = np.array([[x, y, z] for x in b[:, 0] for y in b[:, 1] for z in b[:, 2]])
+        w = c @ o.pose[:3, :3].T + o.pose[:3, 3]          # (tilted objects lean out at the top)
+        if not all(polys[o.room].contains(Point(float(p[0]), float(p[1]))) for p in w):
+            bad.add(o.id)
+    changed = bool(bad)
+    while changed:
+        changed = False
+        for o in objects:
+            if o.id not in bad and o.support in bad:
+                bad.add(o.id)
+                changed = True
+    physics["out_of_bounds_removed"] = sorted(bad)
+    if bad:
+        physics["removed_ids"] = sorted(set(physics["removed_ids"]) | bad)
+    return [o for o in objects if o.id not in bad]

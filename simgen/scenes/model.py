@@ -36,12 +36,33 @@ class Door:
 
 
 @dataclass(frozen=True)
+class Window:
+    id: str
+    room: str
+    center: tuple[float, float]   # world xy of the opening's centre, on the wall's centre line
+    normal: tuple[float, float]   # unit xy normal of the wall pointing into the room
+    width_m: float
+    sill_m: float                 # height of the opening's bottom above the floor
+    height_m: float               # height of the opening
+
+
+@dataclass(frozen=True)
+class Group:
+    """Objects laid out as one rigid unit by the optimizer (e.g. a table with its chairs)."""
+
+    id: str
+    kind: str                     # template name: dining | desk | lounge | bed | kitchen_run | bath
+    room: str
+    members: tuple[int, ...]      # object ids (the anchor first)
+
+
+@dataclass(frozen=True)
 class Structure:
     """Floor, wall, ceiling, door leaf: static geometry in world coordinates."""
 
     id: int
     name: str
-    kind: str                     # "floor" | "wall" | "ceiling" | "door"
+    kind: str                     # "floor" | "wall" | "ceiling" | "door" | "window"
     mesh: trimesh.Trimesh         # world coordinates
     material: Material
     room: str | None = None
@@ -82,3 +103,6 @@ class Scene:
     lights: tuple[LightSpec, ...]
     reports: dict = field(default_factory=dict)   # layout and physics reports (plain data)
     params: dict = field(default_factory=dict)    # the values drawn from the preset's ranges
+    windows: tuple[Window, ...] = ()
+    groups: tuple[Group, ...] = ()
+    relations: tuple[dict, ...] = ()             # requested layout relations with their evaluation

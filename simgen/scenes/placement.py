@@ -1,199 +1,79 @@
-"""Constrained placement of objects in a room (first version: sampling with hard checks).
-
-Hard constraints checked for every accepted object: footprint inside the room, no footprint
-overlap between floor objects (2 cm gap), door keep-out zones kept free, the camera's walkable free
-space (carrier radius `clearance_m`) stays one connected region that reaches every door; wall objects
-at a mounting height without 3D overlap; small objects inside a support polygon with room above and
-no overlap with their neighbours. What is requested and what was achieved both land in the report.
-"""
+"""Keep-out zones and fixed features of one room: door swing zones, window zones, door approach
+points, wall openings as boxes. (`footprint` is re-exported for the camera planner.)"""
 
 from __future__ import annotations
 
 import numpy as np
-from shapely import affinity
-from shapely.geometry import Point, Polygon, box
-from shapely.ops import unary_union
 
-from simgen.core.transforms import make_pose, rot_z
-from simgen.scenes.model import Door, PlacedObject, Room
+from simgen.scenes.fill import Box
+from simgen.scenes.geometry import footprint  # noqa: F401  (public: used by simgen.cameras)
 
-GAP_M = 0.02
+DOOR_SWING_M = 0.9
+WINDOW_ZONE_M = 0.4
 
 
-def footprint(extents_m, x: float, y: float, yaw_rad: float) -> Polygon:
-    """Oriented rectangle (shapely) of an asset's xy extents centred at (x, y), rotated by yaw."""
-    ex, ey = float(extents_m[0]), float(extents_m[1])
-    rect = box(-ex / 2, -ey / 2, ex / 2, ey / 2)
-    return affinity.translate(affinity.rotate(rect, yaw_rad, origin=(0, 0), use_radians=True), x, y)
+def inward_normal(door, room_id: str) -> np.ndarray:
+    n = np.asarray(door.normal, dtype=np.float64)
+    return n if door.rooms[0] == room_id else -n
 
 
-def asset_center_offset(asset) -> np.ndarray:
-    """xy centre of the asset's bounds in its own frame (generators centre it, but do not rely on it)."""
-    b = asset.mesh().bounds
-    return np.array([(b[0, 0] + b[1, 0]) / 2, (b[0, 1] + b[1, 1]) / 2])
-
-
-def door_keepouts(room: Room, doors: list[Door], depth_m: float = 0.9) -> list[Polygon]:
-    """Rectangles in front of each door of this room (both sides are clipped to the room)."""
-    poly = Polygon(room.polygon)
-    zones = []
+def keepouts(room, doors, windows, wall_thickness_m: float) -> tuple[np.ndarray, np.ndarray, list[dict]]:
+    """Static rects (s, 5) that floor objects must avoid, the minimum height (s,) an object must
+    exceed to be blocked by each (0 for door swings, the sill for windows), and their descriptions."""
+    rects, min_h, desc = [], [], []
+    t2 = wall_thickness_m / 2
     for d in doors:
         if room.id not in d.rooms:
             continue
-        cx, cy = d.center
-        nx, ny = d.normal
-        tx, ty = -ny, nx
-        half = d.width_m / 2 + 0.1
-        pts = []
-        for s in (-1, 1):
-            for a, b in ((half, 0.0), (half, depth_m), (-half, depth_m), (-half, 0.0)):
-                pts.append((cx + tx * a + nx * b * s, cy + ty * a + ny * b * s))
-        zones.append(unary_union([Polygon(pts[:4]), Polygon(pts[4:])]).intersection(poly.buffer(0.01)))
-    return [z for z in zones if not z.is_empty]
+        n = inward_normal(d, room.id)
+        c = np.asarray(d.center) + n * (t2 + DOOR_SWING_M / 2)
+        rects.append([c[0], c[1], DOOR_SWING_M / 2 + t2, d.width_m / 2 + 0.1, float(np.arctan2(n[1], n[0]))])
+        min_h.append(0.0)
+        desc.append({"kind": "door_swing", "id": d.id})
+    for w in windows:
+        if w.room != room.id:
+            continue
+        n = np.asarray(w.normal, dtype=np.float64)
+        c = np.asarray(w.center) + n * (t2 + WINDOW_ZONE_M / 2)
+        rects.append([c[0], c[1], WINDOW_ZONE_M / 2 + t2, w.width_m / 2 + 0.05, float(np.arctan2(n[1], n[0]))])
+        min_h.append(max(0.0, w.sill_m - 0.03))
+        desc.append({"kind": "window", "id": w.id})
+    return np.array(rects, dtype=np.float64).reshape(-1, 5), np.array(min_h), desc
 
 
-def navigable(room_poly: Polygon, obstacles: list[Polygon], keepouts: list[Polygon], clearance_m: float) -> bool:
-    """True if the camera's free space is one connected region touching every door zone."""
-    free = room_poly.buffer(-clearance_m)
-    if obstacles:
-        free = free.difference(unary_union(obstacles).buffer(clearance_m))
-    if free.is_empty:
-        return False
-    parts = list(free.geoms) if hasattr(free, "geoms") else [free]
-    main = max(parts, key=lambda g: g.area)
-    if main.area < 0.9 * free.area:
-        return False
-    return all(main.intersects(z) for z in keepouts)
+def door_points(room, doors, wall_thickness_m: float, radius_m: float) -> list[np.ndarray]:
+    """Approach points just inside the room in front of each of its doors (entrance first)."""
+    pts = []
+    for d in sorted((d for d in doors if room.id in d.rooms), key=lambda d: not d.entrance):
+        n = inward_normal(d, room.id)
+        pts.append(np.asarray(d.center) + n * (wall_thickness_m / 2 + radius_m + 0.1))
+    return pts
 
 
-class RoomLayout:
-    """Mutable bookkeeping while one room is filled; produces PlacedObjects."""
-
-    def __init__(self, room: Room, doors: list[Door], clearance_m: float, walkway_m: float):
-        self.room = room
-        self.poly = Polygon(room.polygon)
-        self.keepouts = door_keepouts(room, doors)
-        self.clearance_m = clearance_m
-        self.walkway_m = walkway_m
-        self.floor_fps: list[Polygon] = []
-        self.boxes3d: list[tuple[np.ndarray, np.ndarray]] = []    # world AABBs of floor and wall objects
-        self.surface_fps: dict[tuple[int, str], list[Polygon]] = {}
-        self.surface_load: dict[tuple[int, str], int] = {}
-
-    # -- floor -------------------------------------------------------------------------------
-    def try_floor(self, asset, against_wall: bool, rng: np.random.Generator, attempts: int):
-        ext = asset.extents_m
-        off = asset_center_offset(asset)
-        coords = np.asarray(self.room.polygon)
-        edges = list(zip(coords, np.roll(coords, -1, axis=0)))
-        for _ in range(attempts):
-            if against_wall:
-                a, b = edges[int(rng.integers(len(edges)))]
-                d = b - a
-                length = float(np.linalg.norm(d))
-                if length < ext[1] + 0.1:
-                    continue
-                u = d / length
-                inward = np.array([-u[1], u[0]])             # CCW polygon: left of the edge is inside
-                s = float(rng.uniform(ext[1] / 2 + 0.05, length - ext[1] / 2 - 0.05))
-                c = a + u * s + inward * (ext[0] / 2 + GAP_M)
-                yaw = float(np.arctan2(inward[1], inward[0]))
-            else:
-                minx, miny, maxx, maxy = self.poly.bounds
-                c = np.array([rng.uniform(minx, maxx), rng.uniform(miny, maxy)])
-                yaw = float(rng.uniform(-np.pi, np.pi))
-            fp = footprint(ext, c[0], c[1], yaw)
-            if not self.poly.buffer(-0.005).contains(fp):
-                continue
-            if any(fp.distance(o) < GAP_M for o in self.floor_fps):
-                continue
-            if any(fp.intersects(z) for z in self.keepouts):
-                continue
-            if not navigable(self.poly, self.floor_fps + [fp], self.keepouts,
-                             max(self.clearance_m, self.walkway_m / 2)):
-                continue
-            R = rot_z(yaw)
-            t = np.array([c[0], c[1], 0.0]) - R @ np.array([off[0], off[1], 0.0])
-            pose = make_pose(R, t)
-            self.floor_fps.append(fp)
-            self.boxes3d.append(_world_aabb(asset, pose))
-            return pose
-        return None
-
-    # -- wall --------------------------------------------------------------------------------
-    def try_wall(self, asset, height_range_m: tuple[float, float], rng: np.random.Generator, attempts: int):
-        ext = asset.extents_m
-        off = asset_center_offset(asset)
-        coords = np.asarray(self.room.polygon)
-        edges = list(zip(coords, np.roll(coords, -1, axis=0)))
-        for _ in range(attempts):
-            a, b = edges[int(rng.integers(len(edges)))]
-            d = b - a
-            length = float(np.linalg.norm(d))
-            if length < ext[1] + 0.2:
-                continue
-            u = d / length
-            inward = np.array([-u[1], u[0]])
-            s = float(rng.uniform(ext[1] / 2 + 0.1, length - ext[1] / 2 - 0.1))
-            c = a + u * s + inward * (ext[0] / 2 + 0.002)
-            lo, hi = height_range_m
-            z0 = float(rng.uniform(lo, max(lo, hi)))
-            if z0 + ext[2] > self.room.height_m - 0.05:
-                continue
-            yaw = float(np.arctan2(inward[1], inward[0]))
-            R = rot_z(yaw)
-            t = np.array([c[0], c[1], z0]) - R @ np.array([off[0], off[1], 0.0])
-            pose = make_pose(R, t)
-            lo3, hi3 = _world_aabb(asset, pose)
-            if any(np.all(lo3 < bhi - 0.01) and np.all(blo < hi3 - 0.01) for blo, bhi in self.boxes3d):
-                continue
-            fp = footprint(ext, c[0], c[1], yaw)
-            if z0 < 2.1 and any(fp.intersects(z) for z in self.keepouts):
-                continue
-            self.boxes3d.append((lo3, hi3))
-            return pose
-        return None
-
-    # -- surface -----------------------------------------------------------------------------
-    def try_surface(self, asset, supports: list[tuple[PlacedObject, object]], rng: np.random.Generator,
-                    attempts: int):
-        """supports: (placed support object, SupportSurface). Returns (pose, support id) or None."""
-        ext = asset.extents_m
-        off = asset_center_offset(asset)
-        open_ = [(o, s) for o, s in supports
-                 if self.surface_load.get((o.id, s.name), 0) < s.capacity and s.clearance_m >= ext[2] + 0.01]
-        if not open_:
-            return None
-        for _ in range(attempts):
-            o, s = open_[int(rng.integers(len(open_)))]
-            poly_local = Polygon(s.polygon)
-            yaw_local = float(rng.uniform(-np.pi, np.pi))
-            r = 0.5 * float(np.hypot(ext[0], ext[1]))
-            inner = poly_local.buffer(-min(r, 0.45 * min(poly_local.bounds[2] - poly_local.bounds[0],
-                                                          poly_local.bounds[3] - poly_local.bounds[1])))
-            if inner.is_empty:
-                continue
-            minx, miny, maxx, maxy = inner.bounds
-            p = np.array([rng.uniform(minx, maxx), rng.uniform(miny, maxy)])
-            if not inner.contains(Point(p)):
-                continue
-            fp_local = footprint(ext, p[0], p[1], yaw_local)
-            if not poly_local.contains(fp_local):
-                continue
-            key = (o.id, s.name)
-            if any(fp_local.distance(q) < 0.01 for q in self.surface_fps.get(key, [])):
-                continue
-            local = make_pose(rot_z(yaw_local), [p[0], p[1], s.height_m])
-            local = local @ make_pose(np.eye(3), [-off[0], -off[1], 0.0])
-            pose = o.pose @ local
-            self.surface_fps.setdefault(key, []).append(fp_local)
-            self.surface_load[key] = self.surface_load.get(key, 0) + 1
-            return pose, o.id
-        return None
+def door_passages(room, doors, wall_thickness_m: float) -> np.ndarray:
+    """Rects (k, 5) of this room's door openings through the wall (walkable)."""
+    out = []
+    for d in doors:
+        if room.id not in d.rooms:
+            continue
+        n = inward_normal(d, room.id)
+        out.append([d.center[0], d.center[1], wall_thickness_m / 2 + 0.02, d.width_m / 2,
+                    float(np.arctan2(n[1], n[0]))])
+    return np.array(out, dtype=np.float64).reshape(-1, 5)
 
 
-def _world_aabb(asset, pose: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    b = asset.mesh().bounds
-    corners = np.array([[x, y, z] for x in b[:, 0] for y in b[:, 1] for z in b[:, 2]])
-    w = corners @ pose[:3, :3].T + pose[:3, 3]
-    return w.min(axis=0), w.max(axis=0)
+def opening_boxes(room, doors, windows, wall_thickness_m: float) -> list[Box]:
+    """Door and window openings of this room as 3D boxes (wall items keep clear of them)."""
+    out = []
+    for d in doors:
+        if room.id in d.rooms:
+            n = inward_normal(d, room.id)
+            out.append(Box(-1, "door_opening", np.array([d.center[0], d.center[1], wall_thickness_m, d.width_m / 2 + 0.05,
+                                                          float(np.arctan2(n[1], n[0]))]), 0.0, d.height_m + 0.1))
+    for w in windows:
+        if w.room == room.id:
+            n = np.asarray(w.normal)
+            out.append(Box(-1, "window_opening", np.array([w.center[0], w.center[1], wall_thickness_m + 0.15,
+                                                            w.width_m / 2 + 0.03, float(np.arctan2(n[1], n[0]))]),
+                           w.sill_m - 0.02, w.sill_m + w.height_m + 0.05))
+    return out

@@ -1,0 +1,101 @@
+"""Stops of the baseline and user modes: orbit, random_walk, scripted (see trajectory.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import shapely
+from shapely.geometry import Point, Polygon
+
+from simgen.cameras.motion import Stop
+from simgen.core.config import read_toml
+from simgen.core.errors import ConfigError
+
+
+def _room_order(scene, start_xy) -> list:
+    """Rooms in breadth-first order over the doors, from the room holding the start."""
+    polys = {r.id: Polygon(r.polygon) for r in scene.rooms}
+    first = min(polys, key=lambda rid: polys[rid].distance(Point(start_xy)))
+    order, queue = [first], [first]
+    while queue:
+        cur = queue.pop(0)
+        for d in scene.doors:
+            if cur in d.rooms:
+                for other in d.rooms:
+                    if other not in order:
+                        order.append(other)
+                        queue.append(other)
+    order += [rid for rid in polys if rid not in order]
+    return [(rid, polys[rid]) for rid in order]
+
+
+def orbit_stops(scene, cfg, free, grid, reach, start: int, inset_m: float = 0.5) -> list[Stop]:
+    """One loop per room, `inset_m` inside its free space, looking at the room's centroid."""
+    stops = []
+    cur = grid.xy[start]
+    for _rid, poly in _room_order(scene, cur):
+        part = free.intersection(poly).buffer(-inset_m)
+        if part.is_empty:
+            part = free.intersection(poly).buffer(-0.1)
+        if part.is_empty:
+            continue
+        geoms = getattr(part, "geoms", [part])
+        ring_poly = max(geoms, key=lambda g: g.area)
+        ring = np.asarray(ring_poly.exterior.coords)[:-1]
+        if len(ring) < 3:
+            continue
+        d = np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(np.vstack([ring, ring[:1]]), axis=0), axis=1))]
+        closed = np.vstack([ring, ring[:1]])
+        s = np.arange(0.0, d[-1], 0.1)
+        pts = np.stack([np.interp(s, d, closed[:, 0]), np.interp(s, d, closed[:, 1])], axis=1)
+        k = int(np.argmin(np.linalg.norm(pts - cur, axis=1)))
+        loop = np.vstack([pts[k:], pts[:k], pts[k:k + 1]])
+        c = poly.centroid
+        gaze = (float(c.x), float(c.y))
+        yaw_c = float(np.arctan2(gaze[1] - loop[0, 1], gaze[0] - loop[0, 0]))
+        stops.append(Stop(tuple(loop[0]), yaw_c, 0.0, (), "waypoint"))
+        stops.append(Stop(tuple(loop[-1]), yaw_c, 0.0, (), "orbit", via=loop, gaze_xy=gaze))
+        cur = loop[-1]
+    return stops
+
+
+def random_stops(cfg, grid, reach, rng: np.random.Generator, n: int = 60, min_step_m: float = 1.5) -> list[Stop]:
+    """Random reachable waypoints at least `min_step_m` apart; heading follows the motion."""
+    nodes = np.nonzero(reach)[0]
+    stops, cur = [], None
+    for _ in range(n):
+        for _try in range(20):
+            k = int(nodes[int(rng.integers(len(nodes)))])
+            if cur is None or np.linalg.norm(grid.xy[k] - cur) >= min_step_m:
+                break
+        cur = grid.xy[k]
+        stops.append(Stop(tuple(cur), None, 0.0, (), "waypoint"))
+    return stops
+
+
+def scripted_stops(cfg, grid, reach) -> list[Stop]:
+    """Waypoints from cfg.script: {"waypoints": [{"xy": [x, y], "yaw_deg": a | null, "hold_s": t}]}."""
+    if not cfg.script:
+        raise ConfigError("camera mode 'scripted' needs camera.script = a JSON or TOML waypoint file")
+    path = Path(cfg.script)
+    if not path.is_file():
+        raise ConfigError(f"camera.script file not found: {cfg.script}")
+    data = json.loads(path.read_text()) if path.suffix == ".json" else read_toml(path, "waypoint file")
+    wps = data.get("waypoints") if isinstance(data, dict) else None
+    if not wps:
+        raise ConfigError(f"{cfg.script}: needs a non-empty 'waypoints' list")
+    stops = []
+    for i, w in enumerate(wps):
+        try:
+            xy = np.asarray(w["xy"], dtype=float)[:2]
+        except (KeyError, TypeError, ValueError):
+            raise ConfigError(f"{cfg.script}: waypoint {i} needs xy = [x, y], got {w!r}") from None
+        k = grid.nearest(xy)
+        if not reach[k] or np.linalg.norm(grid.xy[k] - xy) > 0.5:
+            raise ConfigError(f"{cfg.script}: waypoint {i} at {xy.tolist()} is not in reachable free space")
+        yaw = w.get("yaw_deg")
+        stops.append(Stop(tuple(grid.xy[k]), None if yaw is None else float(np.deg2rad(yaw)),
+                          float(w.get("hold_s", 0.0)), (), "waypoint"))
+    return stops

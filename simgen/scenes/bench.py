@@ -1,0 +1,131 @@
+"""`simgen bench layout`: the layout optimizer measured over many seeds of one scene preset.
+
+Per seed: generate_scene (layout + settle), then the independent checks: interpenetrating pairs
+(> 1 cm, pybullet contacts on the convex pieces), out-of-bounds objects (any OBB corner > 1 cm outside
+its room polygon or above the ceiling), floating objects (floor/surface objects whose base is > 1 cm
+from their support plane), and a 2 s pybullet stability check from the final poses.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+from shapely.geometry import Point, Polygon
+
+log = logging.getLogger(__name__)
+
+
+def _obb_corners(o) -> np.ndarray:
+    b = o.asset.mesh().bounds
+    c = np.array([[x, y, z] for x in b[:, 0] for y in b[:, 1] for z in b[:, 2]])
+    return c @ o.pose[:3, :3].T + o.pose[:3, 3]
+
+
+def check_scene(scene, wall_thickness_m: float, stability_s: float = 2.0) -> dict:
+    """Independent validity checks of a finished scene (see module doc)."""
+    from simgen.scenes.physics import stability_check
+
+    rooms = {r.id: r for r in scene.rooms}
+    objs = {o.id: o for o in scene.objects}
+    oob, floating = [], []
+    for o in scene.objects:
+        r = rooms[o.room]
+        poly = Polygon(r.polygon).buffer(0.01)
+        c = _obb_corners(o)
+        if any(not poly.contains(Point(p[0], p[1])) for p in c) or c[:, 2].max() > r.height_m + 0.01:
+            oob.append(o.id)
+        z = float(c[:, 2].min())
+        if o.placement == "floor" and z > 0.01:
+            floating.append(o.id)
+        elif o.placement == "surface":
+            sup = objs.get(o.support)
+            if sup is None:
+                floating.append(o.id)
+                continue
+            gaps = [abs(z - (sup.pose[2, 3] + s.height_m)) for s in sup.asset.supports]
+            if min(gaps, default=1.0) > 0.01:
+                floating.append(o.id)
+    stab = stability_check(list(scene.objects), list(scene.rooms), wall_thickness_m, stability_s)
+    return {"out_of_bounds": oob, "floating": floating, "penetrating_pairs": stab["penetrating_pairs"],
+            "n_unstable": stab["n_unstable"], "n_objects": len(scene.objects)}
+
+
+def bench_layout(scene_cfg, n_seeds: int, run_seed: int = 0, progress: bool = True,
+                 camera_clearance_m: float = 0.3) -> dict:
+    """Generate `n_seeds` scenes of `scene_cfg` on this core and aggregate the layout metrics."""
+    from simgen.core.errors import RejectedScene
+    from simgen.core.rng import stage_rng
+    from simgen.scenes.generate import generate_scene
+
+    rows = []
+    it = range(n_seeds)
+    if progress:
+        from tqdm import tqdm
+
+        it = tqdm(it, desc=f"bench layout {scene_cfg.name}", unit="scene")
+    for k in it:
+        seed = run_seed + k
+        t0 = time.perf_counter()
+        try:
+            scene = generate_scene(scene_cfg, f"{k:06d}", seed, stage_rng(seed, "layout"), camera_clearance_m)
+        except RejectedScene as e:
+            rows.append({"seed": seed, "failed": True, "reason": str(e), "time_s": time.perf_counter() - t0})
+            continue
+        t_gen = time.perf_counter() - t0
+        chk = check_scene(scene, scene_cfg.wall_thickness_m)
+        st, lay = scene.reports["stats"], scene.reports["layout"]
+        rows.append({
+            "seed": seed, "failed": False, "time_s": t_gen,
+            "room_times_s": [t["solve_time_s"] for t in scene.reports["timing"]],
+            "n_rooms": len(scene.rooms), "n_objects": st["n_objects"],
+            "objects_per_room": [r["n_objects"] for r in st["rooms"].values()],
+            "occupancy": [r["floor_occupancy"] for r in st["rooms"].values()],
+            "n_categories": st["n_categories"], "clutter": st["clutter_fraction"],
+            "max_same_category": st["max_same_category"],
+            "item_fidelity": st["item_fidelity"], "relation_fidelity": st["relation_fidelity"],
+            "removed_by_physics": len(scene.reports["physics"]["removed_ids"]),
+            "time_cap_hit": lay["time_cap_hit"], **chk})
+    ok = [r for r in rows if not r["failed"]]
+    cat = lambda k: [v for r in ok for v in r[k]]  # noqa: E731
+    col = lambda k: [r[k] for r in ok]  # noqa: E731
+    room_t = cat("room_times_s")
+    n_obj = sum(col("n_objects"))
+    pct = lambda xs, q: float(np.percentile(xs, q)) if xs else float("nan")  # noqa: E731
+    return {
+        "preset": scene_cfg.name, "n_seeds": n_seeds, "run_seed": run_seed, "n_failed": len(rows) - len(ok),
+        "failure_rate": (len(rows) - len(ok)) / max(1, len(rows)),
+        "room_time_p50_s": pct(room_t, 50), "room_time_p95_s": pct(room_t, 95), "room_time_max_s": max(room_t, default=0),
+        "scene_time_p50_s": pct(col("time_s"), 50),
+        "rooms_mean": float(np.mean(col("n_rooms"))) if ok else 0.0,
+        "objects_per_room_p50": pct(cat("objects_per_room"), 50),
+        "occupancy_p50": pct(cat("occupancy"), 50),
+        "categories_p50": pct(col("n_categories"), 50), "clutter_p50": pct(col("clutter"), 50),
+        "max_same_category_p50": pct(col("max_same_category"), 50),
+        "penetrating_pairs": int(sum(col("penetrating_pairs"))),
+        "out_of_bounds": int(sum(len(r["out_of_bounds"]) for r in ok)),
+        "floating": int(sum(len(r["floating"]) for r in ok)),
+        "stable_fraction": 1.0 - sum(col("n_unstable")) / max(1, n_obj),
+        "removed_by_physics": int(sum(col("removed_by_physics"))),
+        "item_fidelity_mean": float(np.mean(col("item_fidelity"))) if ok else 0.0,
+        "relation_fidelity_mean": float(np.mean(col("relation_fidelity"))) if ok else 0.0,
+        "time_cap_hits": int(sum(col("time_cap_hit"))),
+        "rows": rows,
+    }
+
+
+def format_layout_report(res: dict | list[dict]) -> str:
+    """Markdown table, one row per preset result."""
+    results = res if isinstance(res, list) else [res]
+    head = ("| preset | seeds | fail | room p50 / p95 s | obj/room p50 | occupancy p50 | categories | clutter | "
+            "max dup | interpen. pairs | OOB | floating | stable (2 s) | items held | relations held |")
+    lines = [head, "|" + "---|" * 15]
+    for r in results:
+        lines.append(
+            f"| {r['preset']} | {r['n_seeds']} | {r['failure_rate']:.0%} | {r['room_time_p50_s']:.1f} / "
+            f"{r['room_time_p95_s']:.1f} | {r['objects_per_room_p50']:.0f} | {r['occupancy_p50']:.2f} | "
+            f"{r['categories_p50']:.0f} | {r['clutter_p50']:.2f} | {r['max_same_category_p50']:.0f} | "
+            f"{r['penetrating_pairs']} | {r['out_of_bounds']} | {r['floating']} | {r['stable_fraction']:.3f} | "
+            f"{r['item_fidelity_mean']:.3f} | {r['relation_fidelity_mean']:.3f} |")
+    return "\n".join(lines)

@@ -1,0 +1,368 @@
+"""What goes into a room: the category catalogue (with wall mounting heights), group templates
+(rigid units laid out as one), and the per-room object program with its requested relations.
+
+Items are provisional objects identified by an integer `key`; the optimizer turns the ones it can
+place into PlacedObjects. Requested relations refer to keys and are evaluated after the solve.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# Wall categories' mounting range: z of the asset's base above the floor (metres). The asset specs
+# have no such field yet (asked of the assets owner); this table is the layout's source meanwhile.
+MOUNT_BASE_Z_M = {
+    "radiator": (0.10, 0.15),          # standard 100-150 mm floor clearance below a panel radiator
+    "picture_frame": (1.20, 1.50),     # centre near eye height (~1.45-1.7 m)
+    "clock": (1.55, 1.85),
+    "shelf": (1.00, 1.80),
+    "television": (1.00, 1.40),        # a wall-mounted TV (the category is normally on a stand)
+}
+DEFAULT_MOUNT_BASE_Z_M = (1.2, 1.6)
+_SKIP = {"door", "window", "rug"}       # structure, or flat items needing overlap rules (not placed)
+# categories suited as counting duplicates
+COUNTING = ("chair", "potted_plant", "book", "mug", "cup", "bottle", "plate", "pillow", "vase", "box",
+            "picture_frame", "stool", "bowl", "trash_can")
+
+
+@dataclass(frozen=True)
+class CategoryInfo:
+    name: str
+    placement: str
+    rooms: tuple[str, ...]
+    against_wall: bool
+    mount_base_z_m: tuple[float, float]
+    has_supports: bool
+
+
+def catalog(include: tuple[str, ...], exclude: tuple[str, ...]) -> dict[str, CategoryInfo]:
+    """Every usable category (after the preset's include/exclude lists) with what placement needs."""
+    from simgen import assets
+
+    out = {}
+    for name in assets.categories():
+        if name in _SKIP or name in exclude or (include and name not in include):
+            continue
+        s = assets.spec(name)
+        out[name] = CategoryInfo(name=name, placement=s.placement, rooms=tuple(s.room_types),
+                                 against_wall=bool(s.against_wall),
+                                 mount_base_z_m=MOUNT_BASE_Z_M.get(name, DEFAULT_MOUNT_BASE_Z_M),
+                                 has_supports=bool(s.supports.get("surfaces")))
+    return out
+
+
+@dataclass
+class Item:
+    """A requested object. placement: floor | wall | surface | ceiling."""
+
+    key: int
+    category: str
+    placement: str
+    asset: object
+    group: str | None = None              # group id
+    support_key: int | None = None        # surface items anchored to a group member
+    anchor: str | None = None             # "centre" | "back" | "front" on the support
+    optional: bool = True
+
+
+@dataclass
+class GroupSpec:
+    id: str
+    kind: str
+    keys: list[int]                       # member item keys (floor members, anchor first)
+    local: list[tuple[float, float, float]]   # member pose in the unit frame (x, y, yaw)
+    against_wall: bool
+    clear_front_m: float = 0.0
+
+
+@dataclass
+class RoomProgram:
+    room_id: str
+    items: list[Item] = field(default_factory=list)
+    groups: list[GroupSpec] = field(default_factory=list)
+    relations: list[dict] = field(default_factory=list)
+    requested: dict = field(default_factory=dict)
+
+
+# room type -> group templates, in order of importance
+ROOM_GROUPS = {
+    "bedroom": ("bed", "desk"), "living_room": ("lounge", "dining"), "dining_room": ("dining",),
+    "kitchen": ("kitchen_run", "dining"), "office": ("desk", "lounge"), "bathroom": ("bath",),
+    "hallway": (),
+}
+
+
+class _Builder:
+    def __init__(self, prog: RoomProgram, cats: dict, rng: np.random.Generator, first_key: int):
+        self.prog, self.cats, self.rng, self.next_key = prog, cats, rng, first_key
+        self.counts: Counter = Counter()
+
+    def item(self, cat: str, placement: str | None = None, **kw) -> Item | None:
+        from simgen import assets
+
+        if cat not in self.cats:
+            return None
+        it = Item(key=self.next_key, category=cat, placement=placement or self.cats[cat].placement,
+                  asset=assets.make(cat, self.rng), **kw)
+        self.next_key += 1
+        self.counts[cat] += 1
+        self.prog.items.append(it)
+        return it
+
+    def rel(self, rtype: str, subject, obj=None, **params):
+        self.prog.relations.append({"type": rtype, "subject": subject, "object": obj, "params": params})
+
+
+def _bed(b: _Builder, gid: str) -> GroupSpec | None:
+    bed = b.item("bed", group=gid)
+    if bed is None:
+        return None
+    bx, by = bed.asset.extents_m[:2]
+    keys, local = [bed.key], [(0.0, 0.0, 0.0)]
+    ns = []
+    for side in (-1, 1):
+        it = b.item("nightstand", group=gid)
+        if it is None:
+            break
+        nx, ny = it.asset.extents_m[:2]
+        keys.append(it.key)
+        local.append((-bx / 2 + nx / 2, side * (by / 2 + ny / 2 + 0.03), 0.0))
+        ns.append(it.key)
+    if len(ns) == 2:
+        b.rel("symmetric_pair", ns[0], ns[1], about=bed.key)
+    for k in ns:
+        b.rel("near", k, bed.key, max_m=0.15)
+        if b.rng.random() < 0.7:
+            lamp = b.item("table_lamp", group=gid, support_key=k, anchor="centre")
+            if lamp is not None:
+                b.rel("on", lamp.key, k)
+    b.rel("against_wall", bed.key)
+    b.rel("front_clearance", bed.key, None, depth_m=0.6)
+    return GroupSpec(gid, "bed", keys, local, against_wall=True, clear_front_m=0.6)
+
+
+def _dining(b: _Builder, gid: str) -> GroupSpec | None:
+    table = b.item("dining_table", group=gid)
+    if table is None:
+        return None
+    chair_cat = "chair" if "chair" in b.cats else ("stool" if "stool" in b.cats else None)
+    tx, ty = table.asset.extents_m[:2]
+    keys, local, chairs = [table.key], [(0.0, 0.0, 0.0)], []
+    n = int(b.rng.integers(2, 7)) if chair_cat else 0
+    per_side = [(n + 1) // 2, n // 2]
+    for side, k in zip((1, -1), per_side):
+        for i in range(k):
+            it = b.item(chair_cat, group=gid)
+            cx, cy = it.asset.extents_m[:2]
+            y = (i - (k - 1) / 2) * max(cy + 0.1, ty / max(k, 1))
+            keys.append(it.key)
+            local.append((side * (tx / 2 + cx / 2 + 0.06), y, np.pi if side > 0 else 0.0))
+            chairs.append(it.key)
+    if chairs:
+        b.rel("around", table.key, chairs)
+        for k in chairs:
+            b.rel("faces", k, table.key)
+    b.rel("parallel_to_wall", table.key)
+    return GroupSpec(gid, "dining", keys, local, against_wall=False)
+
+
+def _desk(b: _Builder, gid: str) -> GroupSpec | None:
+    desk = b.item("desk", group=gid)
+    if desk is None:
+        return None
+    dx = desk.asset.extents_m[0]
+    keys, local = [desk.key], [(0.0, 0.0, 0.0)]
+    cat = "office_chair" if "office_chair" in b.cats else ("chair" if "chair" in b.cats else None)
+    if cat:
+        ch = b.item(cat, group=gid)
+        keys.append(ch.key)
+        local.append((dx / 2 + ch.asset.extents_m[0] / 2 + 0.05, 0.0, np.pi))
+        b.rel("faces", ch.key, desk.key)
+    mon = b.item("monitor", group=gid, support_key=desk.key, anchor="back")
+    if mon is not None:
+        b.rel("on", mon.key, desk.key)
+        b.rel("centred_on_support", mon.key, desk.key, tol_m=0.1)
+        kb = b.item("keyboard", group=gid, support_key=desk.key, anchor="front")
+        if kb is not None:
+            b.rel("in_front_of", kb.key, mon.key)
+    b.rel("against_wall", desk.key)
+    return GroupSpec(gid, "desk", keys, local, against_wall=True, clear_front_m=0.0)
+
+
+def _lounge(b: _Builder, gid: str) -> GroupSpec | None:
+    sofa = b.item("sofa", group=gid)
+    if sofa is None:
+        return None
+    sx, sy = sofa.asset.extents_m[:2]
+    keys, local = [sofa.key], [(0.0, 0.0, 0.0)]
+    ct = b.item("coffee_table", group=gid)
+    if ct is not None:
+        keys.append(ct.key)
+        local.append((sx / 2 + 0.4 + ct.asset.extents_m[0] / 2, 0.0, 0.0))
+        b.rel("in_front_of", ct.key, sofa.key)
+        b.rel("near", ct.key, sofa.key, max_m=0.6)
+    st = b.item("side_table", group=gid) if b.rng.random() < 0.6 else None
+    if st is not None:
+        ex, ey = st.asset.extents_m[:2]
+        keys.append(st.key)
+        local.append((-sx / 2 + ex / 2, sy / 2 + ey / 2 + 0.05, 0.0))
+        b.rel("near", st.key, sofa.key, max_m=0.15)
+    b.rel("against_wall", sofa.key)
+    # the TV unit is a separate unit tied by soft relations (faces the sofa from 1.8-4 m)
+    tv_stand = b.item("tv_stand", optional=True)
+    if tv_stand is not None:
+        tv = b.item("television", support_key=tv_stand.key, anchor="centre")
+        b.rel("faces", tv_stand.key, sofa.key, weight=2.0)
+        b.rel("distance_range", tv_stand.key, sofa.key, min_m=1.8, max_m=4.0)
+        b.rel("faces", sofa.key, tv_stand.key)
+        if tv is not None:
+            b.rel("on", tv.key, tv_stand.key)
+            b.rel("centred_on_support", tv.key, tv_stand.key, tol_m=0.1)
+    return GroupSpec(gid, "lounge", keys, local, against_wall=True, clear_front_m=0.0)
+
+
+def _row(b: _Builder, gid: str, kind: str, cats: list[str]) -> GroupSpec | None:
+    its = [b.item(c, group=gid) for c in cats]
+    its = [i for i in its if i is not None]
+    if not its:
+        return None
+    depth = max(i.asset.extents_m[0] for i in its)
+    width = sum(i.asset.extents_m[1] for i in its) + 0.01 * (len(its) - 1)
+    keys, local, y = [], [], -width / 2
+    for i in its:
+        ex, ey = i.asset.extents_m[:2]
+        keys.append(i.key)
+        local.append((-depth / 2 + ex / 2, y + ey / 2, 0.0))
+        y += ey + 0.01
+    if len(keys) >= 2:
+        b.rel("aligned_row", keys[0], keys[1:])
+    return GroupSpec(gid, kind, keys, local, against_wall=True, clear_front_m=0.7)
+
+
+def _kitchen_run(b: _Builder, gid: str):
+    n_counters = int(b.rng.integers(1, 3))
+    cats = ["kitchen_counter"] * n_counters + ["stove"]
+    if b.rng.random() < 0.5:
+        cats.insert(1, "kitchen_counter")
+    return _row(b, gid, "kitchen_run", cats)
+
+
+def _bath(b: _Builder, gid: str):
+    return _row(b, gid, "bath", ["toilet", "sink"])
+
+
+TEMPLATES = {"bed": _bed, "dining": _dining, "desk": _desk, "lounge": _lounge, "kitchen_run": _kitchen_run,
+             "bath": _bath}
+
+
+def cats_size(cat: str) -> tuple[float, float]:
+    """Mid-range (x, y) size of a category from its spec (metres)."""
+    from simgen import assets
+
+    sz = assets.spec(cat).size
+    return (sum(sz["x_m"]) / 2, sum(sz["y_m"]) / 2)
+
+
+_SEAT_HOLDERS = {"sofa", "armchair", "bed"}
+_LAMP_HOLDERS = {"nightstand", "side_table", "desk", "dresser"}
+_BIG_ITEMS = {"microwave": {"kitchen_counter", "cabinet", "dresser", "desk", "dining_table"},
+              "laptop": {"desk", "dining_table", "coffee_table", "kitchen_counter", "dresser", "cabinet"}}
+
+
+def _has_support_for(cat: str, holders: set) -> bool:
+    """Whether a requested small object has a compatible support among the room's furniture."""
+    if cat == "pillow":
+        return bool(holders & _SEAT_HOLDERS)
+    if cat == "table_lamp":
+        return bool(holders & _LAMP_HOLDERS)
+    if cat in _BIG_ITEMS:
+        return bool(holders & _BIG_ITEMS[cat])
+    return True
+
+
+def build_program(room, cats: dict[str, CategoryInfo], counts: dict[str, int], enabled_groups: tuple[str, ...],
+                  n_duplicates: int, max_duplicates: int, capacity_scale: float, rng: np.random.Generator,
+                  first_key: int, occupancy: float = 0.3) -> RoomProgram:
+    """The requested objects of one room. counts: {"floor", "wall", "surface", "ceiling"} targets."""
+    prog = RoomProgram(room_id=room.id, requested=dict(counts))
+    b = _Builder(prog, cats, rng, first_key)
+    for gi, kind in enumerate(g for g in ROOM_GROUPS.get(room.type, ()) if g in enabled_groups):
+        if gi > 0 and counts["floor"] < 6:
+            break
+        spec = TEMPLATES[kind](b, f"{room.id}/g{gi}_{kind}")
+        if spec is not None:
+            prog.groups.append(spec)
+    in_room = {n: c for n, c in cats.items() if room.type in c.rooms}
+
+    def pool(placement):
+        return sorted(n for n, c in in_room.items() if c.placement == placement) or \
+            sorted(n for n, c in cats.items() if c.placement == placement)
+
+    floor_pool, wall_pool, surf_pool = pool("floor"), pool("wall"), pool("surface")
+    if room.type != "living_room":
+        wall_pool = [c for c in wall_pool if c != "television"]
+    dup_cat = None
+    cands = [c for c in COUNTING if c in cats and (c in in_room or c in ("book", "mug", "potted_plant"))]
+    if n_duplicates > 0 and cands:
+        dup_cat = cands[int(rng.integers(len(cands)))]
+
+    def capacity():
+        cap = 0.0
+        for it in prog.items:
+            if it.placement in ("floor", "wall"):
+                cap += sum(s.capacity for s in it.asset.supports if s.clearance_m >= 0.12
+                           and not s.name.startswith("seat") and it.category != "bed") * capacity_scale
+        return cap
+
+    def footprint():
+        return sum(float(np.prod(i.asset.extents_m[:2])) for i in prog.items if i.placement == "floor")
+
+    n_floor = lambda: sum(i.placement == "floor" for i in prog.items)  # noqa: E731
+    n_surface = lambda: sum(i.placement == "surface" for i in prog.items)  # noqa: E731
+    if dup_cat and cats[dup_cat].placement == "floor":
+        for _ in range(n_duplicates + 1):
+            b.item(dup_cat)
+    area_budget = occupancy * room.area_m2
+    small_fp = {c for c in floor_pool if np.prod(cats_size(c)) < 0.3}
+    guard = 0
+    while n_floor() < counts["floor"] and guard < 200 and floor_pool:
+        guard += 1
+        need_support = capacity() < 1.1 * counts["surface"]
+        opts = [c for c in floor_pool if b.counts[c] <= max_duplicates]
+        if footprint() > area_budget:            # over the footprint budget: only small items
+            opts = [c for c in opts if c in small_fp]
+        if need_support:
+            opts = [c for c in opts if cats[c].has_supports] or opts
+        fresh = [c for c in opts if b.counts[c] == 0]
+        opts = fresh or opts
+        if not opts:
+            break
+        b.item(opts[int(rng.integers(len(opts)))])
+    n_wall = counts["wall"]
+    for _ in range(n_wall):
+        opts = [c for c in wall_pool if b.counts[c] <= max_duplicates] or wall_pool
+        if not opts:
+            break
+        b.item(opts[int(rng.integers(len(opts)))])
+    for _ in range(counts["ceiling"]):
+        if "ceiling_lamp" in cats:
+            b.item("ceiling_lamp")
+    holders = {i.category for i in prog.items if i.placement in ("floor", "wall")}
+    surf_pool = [c for c in surf_pool if _has_support_for(c, holders)]
+    if dup_cat and cats[dup_cat].placement == "surface" and _has_support_for(dup_cat, holders):
+        for _ in range(min(n_duplicates + 1, max(0, counts["surface"] - n_surface()))):
+            b.item(dup_cat)
+    guard = 0
+    while n_surface() < counts["surface"] and guard < 400 and surf_pool:
+        guard += 1
+        opts = [c for c in surf_pool if b.counts[c] <= max_duplicates and c not in ("television", "monitor")]
+        fresh = [c for c in opts if b.counts[c] == 0]
+        opts = fresh or opts or surf_pool
+        b.item(opts[int(rng.integers(len(opts)))])
+    for cat, n in sorted(Counter(i.category for i in prog.items).items()):
+        prog.relations.append({"type": "count", "subject": cat, "object": None, "params": {"min": n}})
+    prog.next_key = b.next_key  # type: ignore[attr-defined]
+    return prog

@@ -1,0 +1,141 @@
+"""Trajectory planner: analytic scenes, motion limits on every sample over several seeds, tour bounds,
+coverage reasons, determinism. Geometric evaluator only (no GL), so these run anywhere."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import trimesh
+
+from simgen.annotate.coverage import coverage
+from simgen.cameras.motion import min_jerk, ramp_time
+from simgen.cameras.report import sample_states
+from simgen.cameras.tour import mst_lower_bound, open_tour, path_length
+from simgen.cameras.trajectory import plan_trajectory
+from simgen.core.rng import stage_rng
+from simgen.core.settings import CameraConfig
+from simgen.scenes.model import Door, PlacedObject, Room, Scene
+
+
+class _Box:
+    """A plain box asset (what plan_trajectory reads from an asset: mesh(), extents_m)."""
+
+    def __init__(self, ex, ey, ez):
+        self.extents_m = (ex, ey, ez)
+        self._m = trimesh.creation.box((ex, ey, ez))
+        self._m.apply_translation((0, 0, ez / 2))
+
+    def mesh(self):
+        return self._m
+
+
+def _two_rooms(box_xy=(6.0, 1.5)):
+    """Room A [0,4]x[0,3] (entrance at x=0), room B [4.12,8]x[0,3]; an inner door at y=0.6 only.
+    One box in room B: hidden from room A by the wall, it must be reached through the door."""
+    a = Room("room_0", "office", ((0, 0), (4, 0), (4, 3), (0, 3)), 2.6)
+    b = Room("room_1", "office", ((4.12, 0), (8, 0), (8, 3), (4.12, 3)), 2.6)
+    doors = (Door("door_0", ("room_0",), (-0.06, 1.5), (1.0, 0.0), 0.9, 2.0, True),
+             Door("door_1", ("room_0", "room_1"), (4.06, 0.6), (-1.0, 0.0), 0.9, 2.0, False))
+    pose = np.eye(4)
+    pose[:2, 3] = box_xy
+    box = PlacedObject(5, "box_0", _Box(0.5, 0.5, 0.6), pose, "room_1", "floor", None)
+    return Scene("t", 0, (a, b), doors, (), (box,), ())
+
+
+CFG = CameraConfig(width=320, height=240, fps=10.0)
+
+
+def test_box_behind_wall_is_reached_through_the_door():
+    scene = _two_rooms(box_xy=(7.3, 2.5))     # > 3.7 m from the doorway: the walk must enter room B
+    traj = plan_trajectory(scene, CFG, stage_rng(0, "camera"), 0.12)
+    rep = traj.report
+    assert rep["planned_targets"] == [5] and rep["no_viewpoint"] == []
+    _, xy, _ = sample_states(traj)
+    assert xy[0, 0] < 1.0 and xy[-1, 0] > 4.2                 # starts at the entrance, ends in room B
+    crossing = xy[np.argmin(np.abs(xy[:, 0] - 4.06))]
+    assert abs(crossing[1] - 0.6) < 0.45 - 0.3 + 1e-6          # through the door, keeping 0.3 m clearance
+    assert rep["clearance_violations"] == 0
+    # the final view of the box: in front of the camera, box centre within 4 m
+    pose = traj.pose_at(traj.stop_times_s[-1])
+    d = np.array([7.3, 2.5, 0.3]) - pose[:3, 3]
+    assert d @ pose[:3, 2] > 0.8 * np.linalg.norm(d) and np.linalg.norm(d) < 4.0
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_limits_on_every_sample(seed):
+    rng = np.random.default_rng(seed)
+    scene = _two_rooms(box_xy=(float(rng.uniform(5.0, 7.5)), float(rng.uniform(0.8, 2.2))))
+    traj = plan_trajectory(scene, CFG, stage_rng(seed, "camera"), 0.12)
+    ts, xy, yaw = sample_states(traj, 0.01)
+    v = np.linalg.norm(np.diff(xy, axis=0), axis=1) / 0.01
+    w = np.diff(yaw) / 0.01
+    a = np.diff(w) / 0.01
+    assert v.max() <= CFG.max_speed_mps + 1e-6
+    assert np.abs(w).max() <= np.deg2rad(CFG.max_yaw_rate_deg_s) * 1.01
+    assert np.abs(a).max() <= np.deg2rad(CFG.max_yaw_accel_deg_s2) * 1.05
+    assert traj.report["clearance_violations"] == 0
+    # continuity (no teleports or yaw jumps between 10 ms samples)
+    assert np.abs(np.diff(xy, axis=0)).max() < 0.01 and np.abs(np.diff(yaw)).max() < 0.01
+    # pitch and roll: constant pitch in range, camera x axis horizontal (no roll)
+    for t in np.linspace(0, traj.duration_s, 7):
+        R = traj.pose_at(t)[:3, :3]
+        assert abs(R[2, 0]) < 1e-9
+        assert 10.0 - 1e-6 <= np.rad2deg(np.arcsin(-R[2, 2])) <= 20.0 + 1e-6
+        assert 1.55 <= traj.pose_at(t)[2, 3] <= 1.65
+
+
+def test_deterministic():
+    scene = _two_rooms()
+    a = plan_trajectory(scene, CFG, stage_rng(3, "camera"), 0.12)
+    b = plan_trajectory(scene, CFG, stage_rng(3, "camera"), 0.12)
+    assert np.array_equal(a.cam_to_world(), b.cam_to_world()) and a.report == b.report
+
+
+def test_fixed_frames_land_on_viewpoints():
+    scene = _two_rooms()
+    traj = plan_trajectory(scene, replace(CFG, frames=5), stage_rng(0, "camera"), 0.12)
+    assert traj.n_frames == 5 and np.all(np.diff(traj.frame_times_s) > 0)
+    view_t = [t for s, t in zip(traj.stops, traj.stop_times_s) if s.tag == "view"]
+    assert all(np.min(np.abs(traj.frame_times_s - t)) < 1e-6 for t in view_t)
+
+
+@pytest.mark.parametrize("mode", ["orbit", "random_walk", "revisit"])
+def test_modes_respect_limits(mode):
+    scene = _two_rooms()
+    cfg = replace(CFG, mode=mode, max_duration_s=60.0)
+    traj = plan_trajectory(scene, cfg, stage_rng(1, "camera"), 0.12)
+    rep = traj.report
+    assert rep["peak_speed_mps"] <= 0.8 and rep["peak_yaw_rate_deg_s"] <= 45.5
+    assert rep["clearance_violations"] == 0 and traj.duration_s <= 60.0
+    if mode == "revisit":
+        assert [s["kind"] for s in rep["stops"]].count("revisit") >= 1
+
+
+def test_min_jerk_and_ramp_known_answers():
+    assert min_jerk(0.5) == pytest.approx(0.5) and min_jerk(1.0) == 1.0
+    # 90 deg at 45 deg/s: 1.875 * 2 s = 3.75 s (rate-limited)
+    assert ramp_time(np.pi / 2, np.deg2rad(45), np.deg2rad(90)) == pytest.approx(3.75)
+
+
+def test_tour_line_and_bound():
+    x = np.array([0.0, 3.0, 1.0, 2.0, 5.0])
+    D = np.abs(x[:, None] - x[None])
+    order = open_tour(D)
+    assert order == [0, 2, 3, 1, 4] and path_length(D, order) == pytest.approx(5.0)
+    rng = np.random.default_rng(0)
+    P = rng.random((25, 2)) * 5
+    D = np.linalg.norm(P[:, None] - P[None], axis=2)
+    o = open_tour(D)
+    assert sorted(o) == list(range(25)) and o[0] == 0
+    assert mst_lower_bound(D) <= path_length(D, o)
+
+
+def test_coverage_reasons():
+    rec = lambda i, px, vis, ci, d: {"index": i, "objects": [{"id": 1, "visible_px": px, "vis_fraction": vis,
+                                                              "corners_inside": ci, "distance_m": d}]}
+    frames = [rec(0, 500, 0.5, 1.0, 2.0), rec(1, 100, 0.9, 1.0, 2.0)]
+    cov = coverage(frames, [1, 2], 640, 480, 0.7, 300, 0.9, 4.0)
+    assert cov[1]["covered"] is False and cov[1]["reason"] == "too_small" and cov[1]["best_px"] == 500
+    assert cov[2]["reason"] == "never_visible" and cov[2]["first_frame"] is None
+    cov = coverage(frames + [rec(2, 400, 0.8, 1.0, 3.0)], [1], 640, 480, 0.7, 300, 0.9, 4.0)
+    assert cov[1]["covered"] and cov[1]["reason"] is None and cov[1]["first_frame"] == 0

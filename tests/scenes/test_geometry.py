@@ -1,0 +1,53 @@
+"""Known answers of the layout geometry: SAT depth, point depth, walkable-space grid."""
+
+import numpy as np
+from shapely.geometry import box
+
+from simgen.scenes.geometry import NavGrid, point_depth, sat_depth
+
+
+def test_sat_depth_axis_aligned_known_answers():
+    a = np.array([[0.0, 0.0, 0.5, 0.5, 0.0]])
+    b = np.array([[0.8, 0.0, 0.5, 0.5, 0.0], [1.3, 0.0, 0.5, 0.5, 0.0], [0.0, 0.9, 0.5, 0.5, np.pi / 2]])
+    d = sat_depth(a, b)[0]
+    assert np.allclose(d, [0.2, -0.3, 0.1])
+
+
+def test_sat_depth_rotated_square_touches_at_corner():
+    # a unit square rotated 45° has half-diagonal 0.7071: centred 1.2071 away it just touches
+    a = np.array([[0.0, 0.0, 0.5, 0.5, 0.0]])
+    b = np.array([[0.5 + np.sqrt(0.5), 0.0, 0.5, 0.5, np.pi / 4]])
+    assert abs(sat_depth(a, b)[0, 0]) < 1e-9
+
+
+def test_point_depth():
+    r = np.array([[1.0, 1.0, 0.5, 0.25, 0.0]])
+    d = point_depth(np.array([[1.0, 1.0], [1.4, 1.0], [2.0, 1.0]]), r)[:, 0]
+    assert np.allclose(d, [0.25, 0.1, -0.5])
+
+
+def _room_grid():
+    poly = box(0, 0, 6, 4)
+    doors = [np.array([0.6, 2.0]), np.array([5.4, 2.0])]
+    return NavGrid(poly, doors, np.zeros((0, 5)), radius_m=0.3)
+
+
+def test_nav_open_room_connects_doors():
+    ok, rep = _room_grid().check(np.array([[3.0, 0.5, 0.4, 0.3, 0.0]]), np.array([7]))
+    assert ok and rep["unreachable_doors"] == 0 and rep["unviewable"] == []
+
+
+def test_nav_blocking_wall_of_furniture_splits_room():
+    # a 0.4 m thick barrier across the whole room (x = 3) separates the two doors
+    ok, rep = _room_grid().check(np.array([[3.0, 2.0, 0.2, 2.0, 0.0]]), np.array([1]))
+    assert not ok and rep["split_doors"] + rep["unreachable_doors"] >= 1
+
+
+def test_nav_gap_narrower_than_agent_blocks():
+    # two blocks leave a 0.5 m gap: an agent of radius 0.3 needs 0.6 m (+ grid margin)
+    rects = np.array([[3.0, 0.875, 0.2, 0.875, 0.0], [3.0, 3.125, 0.2, 0.875, 0.0]])
+    ok, _ = _room_grid().check(rects, np.array([1, 2]))
+    assert not ok
+    rects = np.array([[3.0, 0.5, 0.2, 0.5, 0.0], [3.0, 3.5, 0.2, 0.5, 0.0]])   # 2 m gap
+    ok, _ = _room_grid().check(rects, np.array([1, 2]))
+    assert ok
