@@ -15,7 +15,7 @@ from simgen.core.errors import ConfigError, RenderError, SimgenError
 COMPLEXITIES = ("low", "medium", "high", "extreme")
 # modules that add subcommands: each has add_cli(subparsers) -> {command: handler(args) -> exit code}
 EXTENSIONS = ("simgen.preview", "simgen.gallery", "simgen.redegrade", "simgen.io.jobs", "simgen.sweep",
-              "simgen.io.export.cli")
+              "simgen.io.export.cli", "simgen.scenes.topdown")
 HANDLERS: dict = {}
 EXIT_BAD_INPUT = 2
 
@@ -124,9 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--quiet", action="store_true", help="no progress bar; log lines only")
 
     b = sub.add_parser("bench", help="measure speed on this machine (see docs/benchmarks.md)")
-    b.add_argument("what", nargs="?", default="pipeline", choices=("pipeline", "throughput", "memory"),
+    b.add_argument("what", nargs="?", default="pipeline", choices=("pipeline", "throughput", "memory", "layout"),
                    help="pipeline: seconds per scene and stage vs a bare render loop (default); "
-                        "throughput: whole batches at 1 and 2 workers; memory: peak RSS at 64 vs 512 frames")
+                        "throughput: whole batches at 1 and 2 workers; memory: peak RSS at 64 vs 512 frames; "
+                        "layout: solve time and constraint figures over --repeats seeds (layout only)")
     _add_run_options(b)
     b.add_argument("--repeats", type=_positive_int("--repeats"), default=3,
                    help="scenes to time; the median is reported (default: 3)")
@@ -207,7 +208,13 @@ def _cmd_bench(args) -> int:
     run = _run_config(args, args.repeats)
     check_egl()
     line = "simgen bench " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "simgen bench"
-    if args.what == "throughput":
+    if args.what == "layout":
+        from simgen.scenes.bench import bench_layout, format_layout_report
+
+        res = bench_layout(run.scene, args.repeats, run_seed=run.seed, progress=not args.quiet,
+                           camera_clearance_m=run.camera.clearance_m)
+        print(f"command: {line}\n" + format_layout_report(res))
+    elif args.what == "throughput":
         res = bench_throughput(run, args.repeats, progress=not args.quiet)
         print(f"command: {line}\n" + format_throughput(res))
     elif args.what == "memory":
