@@ -94,7 +94,8 @@ def test_verl_parquet_schema_and_ground_truth(out, tmp_path):
     rows = t.to_pylist()
     qa = _qa(out)
     assert [r["reward_model"] for r in rows] == [{"style": "rule", "ground_truth": q["answer"]} for q in qa]
-    assert {r["extra_info"]["metric"] for r in rows} == {"mra"}     # counting items are numeric
+    assert {r["extra_info"]["metric"] for r in rows} <= {"exact", "mra", "iou", "iou3d", "map"}
+    assert "mra" in {r["extra_info"]["metric"] for r in rows}          # numeric VSI items are scored by MRA
     assert rows[0]["prompt"][0]["role"] == "user" and rows[0]["data_source"] == "simgen/object_counting"
 
 
@@ -121,7 +122,10 @@ def test_vsibench_parquet_layout_and_frame_budget(out, tmp_path):
     assert len(rows) == n_all and [r["id"] for r in rows] == list(range(n_all))
     for r in rows:
         assert (tmp_path / "all" / "vsibench" / r["dataset"] / f"{r['scene_name']}.mp4").is_file()
-        assert r["options"] is None and r["ground_truth"].isdigit()    # numeric answer, VSI-Bench NA item
+        if r["options"] is None:      # VSI-Bench NA item: the answer itself
+            assert r["ground_truth"]
+        else:                         # multiple choice: the letter of one option
+            assert r["options"][ord(r["ground_truth"]) - 65].startswith(r["ground_truth"] + ". ")
     t16 = pq.read_table(tmp_path / "f16" / "vsibench" / "test-00000-of-00001.parquet").to_pylist()
     assert len(t16) == n_all - 1
     assert items[0]["id"] not in {r["simgen_qa_id"] for r in t16}
@@ -132,12 +136,18 @@ def test_answer_modes_mc_and_open(out, tmp_path):
 
     export(out, ["vsibench"], tmp_path / "mc", ExportOptions(answer_mode="mc", progress=False))
     rows = pq.read_table(tmp_path / "mc" / "vsibench" / "test-00000-of-00001.parquet").to_pylist()
-    answers = {q["id"]: q["answer"] for q in _qa(out)}
+    qa = {q["id"]: q for q in _qa(out)}
+    assert rows
     for r in rows:
-        assert len(r["options"]) == 4 and len(set(r["options"])) == 4
+        item = qa[r["simgen_qa_id"]]
         letter = r["ground_truth"]
-        assert r["options"][ord(letter) - 65] == f"{letter}. {answers[r['simgen_qa_id']]}"
-        assert all(int(o[3:]) > 0 for o in r["options"])          # counts are never 0 or negative
+        if item.get("options"):
+            assert len(r["options"]) == len(item["options"])
+            continue
+        assert len(r["options"]) == 4 and len(set(r["options"])) == 4
+        assert r["options"][ord(letter) - 65] == f"{letter}. {item['answer']}"
+        if item["task"] == "object_counting":
+            assert all(int(o[3:]) > 0 for o in r["options"])      # counts are never 0 or negative
     export(out, ["vsibench"], tmp_path / "mc2", ExportOptions(answer_mode="mc", progress=False))
     assert (tmp_path / "mc" / "vsibench" / "test-00000-of-00001.parquet").read_bytes() == \
         (tmp_path / "mc2" / "vsibench" / "test-00000-of-00001.parquet").read_bytes()
@@ -168,7 +178,10 @@ def test_hf_parquet_loads_with_datasets(out, tmp_path, monkeypatch):
     qa = _qa(out)
     ds = datasets.load_dataset(str(tmp_path / "hf"), "qa", split="train", cache_dir=str(tmp_path / "cache"))
     assert ds.num_rows == len(qa)
-    assert ds["answer"] == [q["answer"] for q in qa] and ds["answer_value"] == [float(q["answer_value"]) for q in qa]
+    def num(v):
+        return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+    assert ds["answer"] == [q["answer"] for q in qa] and ds["answer_value"] == [num(q["answer_value"]) for q in qa]
     assert all((tmp_path / "hf" / v).is_file() for v in ds["video"])
     sc = datasets.load_dataset(str(tmp_path / "hf"), "scenes", split="train", cache_dir=str(tmp_path / "cache"))
     cam = json.loads((out / "scenes" / "000001" / "camera.json").read_text())

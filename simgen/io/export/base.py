@@ -54,8 +54,17 @@ def qa_rows(scenes: list[SceneView], opts: ExportOptions):
     """Yield (scene, item, rendered) for every QA item answerable under `opts.frames`, in scene then id order."""
     for sv in scenes:
         for item in sv.qa:
-            if answerable(item, opts.frames):
+            if answerable(item, opts.frames) and renderable(item, opts.answer_mode):
                 yield sv, item, render_item(item, opts.answer_mode)
+
+
+def renderable(item: dict, mode: str) -> bool:
+    """`mc` turns numeric answers into four options; items with neither options nor a numeric answer
+    (grounding boxes, cognitive maps, free text) have no multiple-choice form and are left out of it."""
+    if mode != "mc" or item.get("options"):
+        return True
+    v = item.get("answer_value")
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 def copy_videos(scenes: list[SceneView], root: Path, rel_dir: str, opts: ExportOptions) -> dict[str, str]:
