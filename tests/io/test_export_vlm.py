@@ -11,27 +11,6 @@ from simgen.io.export import FORMATS, ExportOptions, export, parse_formats
 from simgen.io.jsonio import read_jsonl
 
 
-def rendered_fixture(tmp_path_factory):
-    """Two tiny rendered scenes, shared by the tests/io export modules of one session (read only)."""
-    import os
-    from pathlib import Path
-
-    if os.environ.get("SIMGEN_IO_FIXTURE_OUT"):   # a pre-rendered OUT of the same command (local iteration)
-        return Path(os.environ["SIMGEN_IO_FIXTURE_OUT"])
-    root = tmp_path_factory.getbasetemp() / "simgen_io_fixture"
-    if not (root / "manifest.jsonl").exists():
-        from simgen.cli import main
-
-        assert main(["render", "--complexity", "low", "--n", "2", "--frames", "6", "--resolution", "96x72",
-                     "--out", str(root), "--quiet"]) == 0
-    return root
-
-
-@pytest.fixture(scope="module")
-def out(tmp_path_factory):
-    return rendered_fixture(tmp_path_factory)
-
-
 def _qa(out):
     return [q for d in sorted((out / "scenes").iterdir()) for q in read_jsonl(d / "qa.jsonl")]
 
