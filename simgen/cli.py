@@ -253,6 +253,11 @@ def main(argv: list[str] | None = None) -> int:
     except SimgenError as e:
         print(f"simgen: error: {e}", file=sys.stderr)
         return 1
+    except BrokenPipeError:            # output piped into `head` and the like
+        import os as _os
+
+        _os.dup2(_os.open(_os.devnull, _os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("simgen: interrupted; run the same command again to resume", file=sys.stderr)
         return 130
