@@ -27,40 +27,29 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"simgen: error: {message}\n")
 
 
-def _positive_int(what: str):
-    def parse(text: str) -> int:
+def _number(what: str, cast, ok, noun: str):
+    """An argparse type: `cast` the text, then require `ok(value)`; errors say `what must be <noun>`."""
+    def parse(text: str):
         try:
-            v = int(text)
+            v = cast(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{what} must be a positive integer, got {text!r}") from None
-        if v < 1:
-            raise argparse.ArgumentTypeError(f"{what} must be a positive integer, got {v}")
+            raise argparse.ArgumentTypeError(f"{what} must be {noun}, got {text!r}") from None
+        if not ok(v):
+            raise argparse.ArgumentTypeError(f"{what} must be {noun}, got {v if cast is int else repr(text)}")
         return v
     return parse
+
+
+def _positive_int(what: str):
+    return _number(what, int, lambda v: v >= 1, "a positive integer")
 
 
 def _nonneg_int(what: str):
-    def parse(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{what} must be an integer >= 0, got {text!r}") from None
-        if v < 0:
-            raise argparse.ArgumentTypeError(f"{what} must be an integer >= 0, got {v}")
-        return v
-    return parse
+    return _number(what, int, lambda v: v >= 0, "an integer >= 0")
 
 
 def _positive_float(what: str):
-    def parse(text: str) -> float:
-        try:
-            v = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{what} must be a positive number, got {text!r}") from None
-        if not v > 0:
-            raise argparse.ArgumentTypeError(f"{what} must be a positive number, got {text!r}")
-        return v
-    return parse
+    return _number(what, float, lambda v: v > 0, "a positive number")
 
 
 def _resolution(text: str) -> tuple[int, int]:

@@ -4,13 +4,11 @@
 
 Each item carries a program (simgen.annotate.programs) that re-derives its answer, its margin, its
 evidence frames and whether it is answerable under uniform sampling of 16, 32 and 64 frames.
-`counting_questions` (the first family, kept for callers of the skeleton) is object_counting alone.
 """
 
 from __future__ import annotations
 
 import json
-
 from collections import Counter
 
 import numpy as np
@@ -19,7 +17,7 @@ from simgen.annotate import qa_frames, qa_vsi
 from simgen.annotate.context import SAMPLINGS, SceneView, sample_indices
 from simgen.annotate.qa_items import Builder, balance
 
-__all__ = ["build_qa", "build_qa_report", "counting_questions", "sample_indices", "SAMPLINGS", "MAX_PER_TASK"]
+__all__ = ["build_qa", "build_qa_report", "sample_indices", "SAMPLINGS", "MAX_PER_TASK"]
 
 MAX_PER_TASK = {  # per scene, after balancing
     "object_counting": 8, "object_abs_distance": 6, "object_size_estimation": 6, "room_size_estimation": 2,
@@ -69,39 +67,6 @@ def build_qa(scene: dict, camera: dict, frames: list[dict], rng: np.random.Gener
     """qa.jsonl lines for one scene: a pure function of scene.json, camera.json, frames.jsonl and rng
     (use simgen.core.rng.stage_rng(seed, "qa"))."""
     return build_qa_report(scene, camera, frames, rng, free_space)[0]
-
-
-def counting_questions(scene_id: str, objects: list[dict], frames: list[dict], n_rooms: int = 1,
-                       vis_min: float = 0.5) -> list[dict]:
-    """object_counting items for every category whose instances are all covered by the video."""
-    by_cat: dict[str, list[dict]] = {}
-    for o in objects:
-        if o.get("kind") == "object":
-            by_cat.setdefault(o["category"], []).append(o)
-    n = len(frames)
-
-    def seen_in(idx):
-        return {o["id"] for i in idx for o in frames[int(i)]["objects"] if o["vis_fraction"] >= vis_min}
-
-    seen = {str(k): seen_in(sample_indices(n, k)) for k in SAMPLINGS}
-    seen["all"] = seen_in(range(n))
-    where = "this room" if n_rooms == 1 else "these rooms"
-    items = []
-    for cat in sorted(by_cat):
-        objs = by_cat[cat]
-        if not all(o.get("covered") for o in objs):
-            continue
-        ids = sorted(o["id"] for o in objs)
-        items.append({
-            "id": f"{scene_id}-{len(items):04d}", "scene_id": scene_id, "task": "object_counting",
-            "family": "vsi", "question": f"How many {cat.replace('_', ' ')}(s) are in {where}?", "options": None,
-            "answer": str(len(ids)), "answer_value": len(ids), "unit": None, "metric": "mra",
-            "margin": None, "objects": ids,
-            "evidence_frames": sorted({o["best_frame"] for o in objs if o.get("best_frame") is not None}),
-            "answerable": {k: set(ids) <= s for k, s in seen.items()},
-            "program": f"count(category={cat!r}, covered=True)",
-        })
-    return items
 
 
 def task_counts(items: list[dict]) -> dict[str, int]:
