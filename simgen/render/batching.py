@@ -59,6 +59,16 @@ def texture_image(mesh: trimesh.Trimesh):
 def local_geometry(mesh: trimesh.Trimesh) -> LocalGeometry:
     """Split vertices at sharp edges (> 30 deg) so that smooth vertex normals shade boxes flat and
     cylinders round. Textured meshes keep their own vertices (their uv seams already split them)."""
+    # cached in trimesh's own cache, which it clears when vertices or faces change (set textures first)
+    cached = mesh._cache["simgen_local_geometry"]
+    if cached is not None:
+        return cached
+    geom = _local_geometry(mesh)
+    mesh._cache["simgen_local_geometry"] = geom
+    return geom
+
+
+def _local_geometry(mesh: trimesh.Trimesh) -> LocalGeometry:
     image = texture_image(mesh)
     if image is not None:
         m = mesh
