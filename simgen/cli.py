@@ -14,8 +14,9 @@ from simgen.core.errors import ConfigError, RenderError, SimgenError
 
 COMPLEXITIES = ("low", "medium", "high", "extreme")
 # modules that add subcommands: each has add_cli(subparsers) -> {command: handler(args) -> exit code}
-EXTENSIONS = ("simgen.preview", "simgen.gallery", "simgen.redegrade", "simgen.io.jobs", "simgen.sweep",
-              "simgen.io.export.cli", "simgen.scenes.topdown")
+EXTENSIONS = ("simgen.preview", "simgen.assets.gallery", "simgen.redegrade", "simgen.io.jobs", "simgen.sweep",
+              "simgen.io.export.cli", "simgen.scenes.topdown",
+              "simgen.annotate.qa_stats")
 HANDLERS: dict = {}
 EXIT_BAD_INPUT = 2
 

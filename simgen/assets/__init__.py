@@ -15,15 +15,20 @@ Sizes in specs and params: x = depth (front-back), y = width (left-right), z = h
     asset = make("chair", rng)                  # draws params from assets/chair.toml
     asset = make("chair", rng, {"style": "sled"})  # partial params override the drawn ones
     categories(); spec("chair"); texture("wood_grain", rng, 256)
+    part.render_mesh()                          # textured render copy (uv in metres), see texturing
+    textured_mesh(structure_mesh, material)     # the same for floors, walls (simgen.assets.texturing)
+    mount_height_range_m("clock")               # (lo, hi) m of a wall/ceiling item's bottom, or None
 """
 
 from simgen.assets.model import Asset, Part, SupportSurface
 from simgen.assets.registry import categories, make
 from simgen.assets.specs import CategorySpec
 from simgen.assets.specs import load_spec as spec
+from simgen.assets.specs import mount_height_range_m
 
 __all__ = ["Asset", "Part", "SupportSurface", "CategorySpec", "make", "categories", "spec",
-           "load_user_library", "load_library", "texture", "UserLibrary"]
+           "load_user_library", "load_library", "texture", "UserLibrary", "mount_height_range_m",
+           "textured_mesh", "uv_box_project", "with_texture_variant"]
 
 
 def load_user_library(directory):
@@ -38,6 +43,10 @@ def __getattr__(name):
         from simgen.assets.textures import texture
 
         return texture
+    if name in ("textured_mesh", "uv_box_project", "with_texture_variant"):
+        from simgen.assets import texturing
+
+        return getattr(texturing, name)
     if name in ("UserLibrary", "load_library"):
         from simgen.assets import user_library
 

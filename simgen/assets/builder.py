@@ -9,7 +9,9 @@ extents, mass and the dominant colour/material, and returns the frozen Asset.
 
 from __future__ import annotations
 
+import zlib
 from collections import defaultdict
+from dataclasses import replace
 
 import numpy as np
 import trimesh
@@ -34,6 +36,25 @@ class P(dict):
 def _area(m: trimesh.Trimesh) -> float:
     v, f = m.vertices, m.faces
     return float(0.5 * np.linalg.norm(np.cross(v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]]), axis=1).sum())
+
+
+def _texture_variants(materials: dict[str, Material], detail_seed: int) -> dict[str, Material]:
+    """Give every textured material its texture image variant, one per (texture, colour) in this asset
+    (all wooden parts of one table share one grain image), drawn from a stream of the params'
+    detail_seed that no generator body reads (so geometry does not change with texturing)."""
+    from simgen.assets.texturing import TEXTURE_VARIANTS
+
+    keys = sorted({(m.texture, m.color_name) for m in materials.values() if m.texture is not None})
+    if not keys:
+        return materials
+    rng = np.random.default_rng(np.random.SeedSequence(detail_seed, spawn_key=(zlib.crc32(b"texture"),)))
+    variant = {k: int(rng.integers(TEXTURE_VARIANTS)) for k in keys}
+    out = {}
+    for name, m in materials.items():
+        if m.texture is not None and "variant" not in m.texture_params:
+            m = replace(m, texture_params={**m.texture_params, "variant": variant[(m.texture, m.color_name)]})
+        out[name] = m
+    return out
 
 
 class Builder:
@@ -93,6 +114,7 @@ class Builder:
         names = list(self._meshes)
         if not names:
             raise SimgenError(f"{self.generator}: no parts")
+        self._materials = _texture_variants(self._materials, int(self.params.get("detail_seed", 0)))
         merged = {n: concat(self._meshes[n]) for n in names}
         allv = np.vstack([m.vertices for m in merged.values()])
         lo, hi = allv.min(axis=0), allv.max(axis=0)

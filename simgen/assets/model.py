@@ -20,11 +20,23 @@ PLACEMENTS = ("floor", "wall", "surface", "ceiling")
 
 @dataclass(frozen=True)
 class Part:
-    """One named, single-material piece. mesh: asset frame, metres."""
+    """One named, single-material piece. mesh: asset frame, metres (watertight geometry, shared vertices:
+    physics, annotations, hashing). `render_mesh()` is what the renderer should draw."""
 
     name: str
     mesh: trimesh.Trimesh
     material: Material
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def render_mesh(self) -> trimesh.Trimesh:
+        """The mesh to render: for a textured material (material.texture set) a cached copy with
+        box-projected uv in metres and the texture image (simgen.assets.texturing.textured_mesh),
+        else `mesh` itself. Same asset frame and surface as `mesh`."""
+        if "render" not in self._cache:
+            from simgen.assets.texturing import textured_mesh
+
+            self._cache["render"] = textured_mesh(self.mesh, self.material)
+        return self._cache["render"]
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,11 @@ A spec (all sizes in metres; x = depth front-to-back, y = width left-to-right, z
     [materials] wood = ["brown", "beige"]   # material kind -> palette colours of the dominant part
     [params]    seat_height_m = [0.43, 0.48]  style = ["a", "b"]   # drawn per variant
     [supports]  surfaces = ["top"]  capacity_per_m2 = 12.0  max_capacity = 8
+    mount_height_m = [lo, hi]               # wall / ceiling (required) or wall-mountable floor/surface
+    mount_ref = "bottom"                    #   categories: height above the floor of the object's
+    mount_source = "..."                    #   bottom (asset z = 0) or centre; where the heights come from
+
+`mount_height_range_m(category)` gives the layout the range of the object's BOTTOM above the floor.
 
 [params] values: [lo, hi] floats -> uniform; [lo, hi] ints -> integer in [lo, hi]; a list of strings
 or booleans -> uniform choice; {choice = [...], weights = [...]} -> weighted choice; a scalar -> constant.
@@ -43,7 +48,9 @@ else:  # pragma: no cover
 
 ROOM_TYPES = ("bedroom", "living_room", "kitchen", "bathroom", "office", "dining_room", "hallway")
 _TOP_KEYS = ("category", "description", "placement", "against_wall", "front", "room_types", "watertight",
-             "source", "size", "materials", "params", "supports")
+             "source", "size", "materials", "params", "supports", "mount_height_m", "mount_ref", "mount_source")
+MOUNT_REFS = ("bottom", "center")
+MAX_MOUNT_HEIGHT_M = 5.0
 _SIZE_KEYS = ("x_m", "y_m", "z_m")
 _SUPPORT_KEYS = ("surfaces", "capacity_per_m2", "max_capacity")
 _PARAM_TABLE_KEYS = ("choice", "weights")
@@ -66,6 +73,9 @@ class CategorySpec:
     params: dict
     supports: dict = field(default_factory=dict)
     path: str = ""
+    mount_height_m: tuple[float, float] | None = None   # metres above the floor of mount_ref, or None
+    mount_ref: str = "bottom"                           # "bottom" (asset z = 0) or "center"
+    mount_source: str = ""
 
 
 def spec_dir() -> Path:
@@ -134,10 +144,55 @@ def parse_spec(text: str, where: str, expect_category: str | None = None) -> Cat
             raise ConfigError(f"{where}: params.{k} is an empty list")
     sup = dict(d.get("supports", {}))
     _unknown(f"{where} [supports]", sup, _SUPPORT_KEYS)
+    mount, ref, msrc = _mount(where, d)
     return CategorySpec(category=cat, description=d.get("description", ""), placement=d["placement"],
                         against_wall=bool(d.get("against_wall", False)), front="+x", room_types=rooms,
                         watertight=bool(d.get("watertight", True)), source=d["source"], size=size,
-                        materials=mats, params=params, supports=sup, path=where)
+                        materials=mats, params=params, supports=sup, path=where,
+                        mount_height_m=mount, mount_ref=ref, mount_source=msrc)
+
+
+def _mount(where: str, d: dict) -> tuple[tuple[float, float] | None, str, str]:
+    """Validate mount_height_m / mount_ref / mount_source: required for wall and ceiling placements."""
+    ref = d.get("mount_ref", "bottom")
+    if ref not in MOUNT_REFS:
+        raise ConfigError(f"{where}: mount_ref must be one of {', '.join(MOUNT_REFS)}, got {ref!r}")
+    if "mount_height_m" not in d:
+        if d["placement"] in ("wall", "ceiling"):
+            raise ConfigError(f"{where}: placement {d['placement']!r} needs mount_height_m = [low, high] (metres above the floor)")
+        for k in ("mount_ref", "mount_source"):
+            if k in d:
+                raise ConfigError(f"{where}: {k} given without mount_height_m")
+        return None, "bottom", ""
+    lo, hi = _range(f"{where} mount_height_m", d["mount_height_m"])
+    if not (0.0 <= lo and hi <= MAX_MOUNT_HEIGHT_M):
+        raise ConfigError(f"{where}: mount_height_m must lie in [0, {MAX_MOUNT_HEIGHT_M}] m, got {[lo, hi]}")
+    src = d.get("mount_source", "")
+    if not (isinstance(src, str) and src.strip()):
+        raise ConfigError(f"{where}: mount_height_m needs mount_source naming where the heights come from")
+    return (lo, hi), ref, src
+
+
+def mount_height_range_m(category: str, height_m: float | None = None) -> tuple[float, float] | None:
+    """Range (low, high) in metres of the height above the floor of the object's BOTTOM (asset z = 0)
+    when wall-mounted or hung, from assets/<category>.toml `mount_height_m`; None if the category
+    has none (it stands on the floor or a surface).
+
+    Specs whose mount_ref is "center" give the height of the object's centre; it is converted to the
+    bottom with the object's height: `height_m` (its extents_m[2]) when given, else the middle of the
+    spec's size.z_m range. The low end is clipped at 0. The caller still keeps the top under the
+    ceiling (a range above room_height - height_m cannot be met in that room).
+    """
+    sp = load_spec(category)
+    if sp.mount_height_m is None:
+        return None
+    lo, hi = sp.mount_height_m
+    if sp.mount_ref == "center":
+        h = float(height_m) if height_m is not None else 0.5 * (sp.size["z_m"][0] + sp.size["z_m"][1])
+        if not (h >= 0.0 and math.isfinite(h)):
+            raise ConfigError(f"mount_height_range_m: height_m must be a finite number >= 0, got {height_m!r}")
+        lo, hi = lo - h / 2.0, hi - h / 2.0
+    return round(max(0.0, lo), 6), round(max(0.0, hi), 6)
 
 
 @lru_cache(maxsize=None)

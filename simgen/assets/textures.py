@@ -1,7 +1,10 @@
 """Procedural textures with numpy: wood grain, fabric weave, tiles, marble, carpet, painted wall, parquet.
 
-`texture(kind, rng, size_px, color=None)` -> (size_px, size_px, 3) uint8 sRGB, tileable where the
-pattern allows (value noise wraps around). Objects (Material.texture), floors and walls use them.
+`texture(kind, rng, size_px, color=None)` -> (size_px, size_px, 3) uint8 sRGB, seamlessly tileable
+(value noise wraps around; every periodic term has an integer number of periods per tile). The shading
+pattern is normalised to mean 1 before tinting, so the image's mean linear colour is the palette
+colour (up to clipping of bright colours): a textured object keeps its QA colour name. Objects
+(Material.texture), floors and walls use them through simgen.assets.texturing.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from simgen.core.errors import ConfigError
 TEXTURE_KINDS = ("wood_grain", "fabric", "tiles", "marble", "carpet", "painted_wall", "parquet")
 _DEFAULT_COLOR = {"wood_grain": "brown", "fabric": "gray", "tiles": "white", "marble": "white", "carpet": "beige",
                   "painted_wall": "white", "parquet": "brown"}
+
+_GRAIN_CONTRAST = {"white": 0.35, "beige": 0.7, "yellow": 0.7, "pink": 0.6, "gray": 0.8}
 
 
 def value_noise(rng: np.random.Generator, size_px: int, cells: int) -> np.ndarray:
@@ -45,6 +50,16 @@ def fbm(rng: np.random.Generator, size_px: int, base_cells: int = 4, octaves: in
     return (out - out.min()) / max(1e-9, out.max() - out.min())
 
 
+def _streaks(rng: np.random.Generator, size_px: int, cells: int) -> np.ndarray:
+    """(size_px,) tileable 1-D smooth noise in [0, 1] with `cells` random values per period."""
+    lat = rng.random(cells)
+    t = np.arange(size_px) * cells / size_px
+    i0 = np.floor(t).astype(int)
+    f = t - i0
+    f = f * f * (3 - 2 * f)
+    return lat[i0] * (1 - f) + lat[(i0 + 1) % cells] * f
+
+
 def _tint(shade: np.ndarray, color_lin: np.ndarray) -> np.ndarray:
     """(H, W) brightness factors x linear colour (3,) -> sRGB uint8 (H, W, 3)."""
     lin = np.clip(shade[..., None] * color_lin[None, None, :], 0.0, 1.0)
@@ -63,11 +78,12 @@ def texture(kind: str, rng: np.random.Generator, size_px: int = 256, color: str 
     n = int(size_px)
     base = np.array(palette_linear(color))
     y, x = np.mgrid[0:n, 0:n] / n
-    if kind == "wood_grain":
-        warp = fbm(rng, n, 2, 4)
-        rings = np.sin(2 * np.pi * (x * rng.uniform(6, 12) + warp * 3.0))
-        fine = fbm(rng, n, 16, 3)
-        shade = 0.8 + 0.18 * rings ** 3 + 0.15 * (fine - 0.5)
+    if kind == "wood_grain":  # streaks along v (image rows): growth rings gently bent, fine fibres
+        warp = fbm(rng, n, 2, 3)
+        k = int(rng.integers(6, 13))
+        rings = np.sin(2 * np.pi * (x * k + 0.6 * warp))
+        fibres = _streaks(rng, n, 96)[None, :] * np.ones((n, 1))
+        shade = 0.85 + 0.13 * np.sign(rings) * np.abs(rings) ** 0.5 + 0.14 * (fibres - 0.5) + 0.05 * (fbm(rng, n, 16, 2) - 0.5)
     elif kind == "fabric":
         k = max(2, n // 64) * 8
         weave = 0.5 + 0.5 * np.sign(np.sin(2 * np.pi * x * k)) * np.sign(np.sin(2 * np.pi * y * k))
@@ -95,4 +111,8 @@ def texture(kind: str, rng: np.random.Generator, size_px: int = 256, color: str 
         grain = np.sin(2 * np.pi * (y * k * 6 + fbm(rng, n, 4, 3) * 2))
         seam = ((gx < 0.01) | ((y * k) % 1.0 < 0.03)).astype(float)
         shade = plank_shade * (0.9 + 0.08 * grain) * (1 - 0.4 * seam)
-    return _tint(np.clip(shade, 0.0, 1.3), base)
+    shade = np.clip(shade, 0.0, None)
+    shade = shade / max(1e-9, float(shade.mean()))
+    if kind in ("wood_grain", "parquet"):  # pale (painted, limed) wood shows its grain faintly
+        shade = 1.0 + (shade - 1.0) * _GRAIN_CONTRAST.get(color, 1.0)
+    return _tint(shade, base)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -177,6 +177,8 @@ def _to_asset(entry: dict, path: Path, rel: str) -> Asset:
             color = "gray"
     kind = entry.get("material", "plastic")
     mat = material(kind, color)
+    if _has_own_texture(out):  # the file's own image wins over a procedural texture
+        mat = replace(mat, texture=None)
     coll = tuple(_grid_hulls(out))
     vol = out.volume if out.is_watertight else sum(c.volume for c in coll)
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -185,6 +187,14 @@ def _to_asset(entry: dict, path: Path, rel: str) -> Asset:
                  parts=(Part("mesh", out, mat),), collision=coll, placement=entry["placement"], supports=(),
                  color=color, material=mat.name, mass_kg=round(float(abs(vol) * mat.density_kg_m3), 4),
                  extents_m=tuple(round(float(e), 6) for e in ext), watertight=bool(out.is_watertight))
+
+
+def _has_own_texture(mesh: trimesh.Trimesh) -> bool:
+    visual = mesh.visual
+    if getattr(visual, "kind", None) != "texture" or getattr(visual, "uv", None) is None or len(visual.uv) == 0:
+        return False
+    mat = getattr(visual, "material", None)
+    return getattr(mat, "baseColorTexture", None) is not None or getattr(mat, "image", None) is not None
 
 
 def load_library(directory, mode: str = "mix", user_fraction: float = 0.5) -> UserLibrary:

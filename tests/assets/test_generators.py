@@ -102,3 +102,73 @@ def test_wall_objects_back_flush_and_front_plus_x():
     tv = make("television", np.random.default_rng(1))
     parts = {p.name: p.mesh for p in tv.parts}
     assert parts["screen"].vertices[:, 0].min() >= parts["panel"].vertices[:, 0].max() - 1e-9
+
+
+def _variant_signature(a):
+    """What a viewer sees as shape: part names, extents, 6x6x6 surface occupancy, per-part boxes."""
+    from simgen.assets.validate import sample_surface
+
+    ext = np.maximum(np.asarray(a.extents_m), 1e-6)
+    pts = sample_surface(a.mesh(), 3000, np.random.default_rng(0))
+    q = np.clip(((pts - pts.min(axis=0)) / ext * 6).astype(int), 0, 5)
+    occ = np.zeros((6, 6, 6), bool)
+    occ[q[:, 0], q[:, 1], q[:, 2]] = True
+    boxes = {p.name: np.concatenate([p.mesh.vertices.min(0), p.mesh.vertices.max(0)]) / np.tile(ext, 2) for p in a.parts}
+    return set(boxes), ext, occ, boxes
+
+
+def _visibly_different(s, t) -> bool:
+    if s[0] != t[0]:
+        return True                                            # different parts (arms, backrest, shelf ...)
+    if np.any(np.abs(s[1] - t[1]) > 0.08 * np.maximum(s[1], t[1])):
+        return True                                            # proportions differ by > 8 %
+    if (s[2] != t[2]).mean() > 0.06:
+        return True                                            # silhouette occupancy differs
+    return any(np.abs(s[3][k] - t[3][k]).max() > 0.08 for k in s[3])   # a part moved by > 8 % of the size
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("category", REQUIRED)
+def test_five_visibly_different_variants(category):
+    """Not just recolouring: among 8 seeds at least 5 differ pairwise in shape (colour ignored)."""
+    chosen = []
+    for seed in range(8):
+        s = _variant_signature(make(category, np.random.default_rng(seed)))
+        if all(_visibly_different(s, c) for c in chosen):
+            chosen.append(s)
+    assert len(chosen) >= 5, f"{category}: only {len(chosen)} shape-distinct variants over 8 seeds"
+
+
+def test_silhouette_cues_of_formerly_ambiguous_categories():
+    rng = np.random.default_rng
+    # metal bench: steel slats with >= 1 cm gaps, a backrest and arms on tube end frames
+    b = make("bench", rng(0), {"material": "metal", "color": "gray"})
+    parts = {p.name: p.mesh for p in b.parts}
+    assert {"slats", "back_rails", "arms", "frame"} <= set(parts)
+    slats = sorted(parts["slats"].split(only_watertight=False), key=lambda m: m.bounds[0, 0])
+    assert len(slats) >= 5
+    gaps = [s1.bounds[0, 0] - s0.bounds[1, 0] for s0, s1 in zip(slats[:-1], slats[1:])]
+    assert min(gaps) >= 0.012 - 1e-9
+    # round coffee table: splayed legs and a round lower tier that is a second support surface
+    t = make("coffee_table", rng(1), {"top_shape": "round", "diameter_m": 0.8, "height_m": 0.42})
+    sup = {s.name: s for s in t.supports}
+    assert set(sup) == {"top", "shelf"} and sup["shelf"].height_m == pytest.approx(0.3 * (0.42 - t.params["top_thickness_m"]), abs=1e-6)
+    legs = {p.name: p.mesh for p in t.parts}["legs"]
+    feet = legs.vertices[legs.vertices[:, 2] < 1e-6]
+    assert np.hypot(feet[:, 0], feet[:, 1]).max() > 0.3   # feet splay out towards the rim of the 0.4 m top
+    # vase with flowers: blooms stand above the rim; without flowers it is just the vessel
+    v = make("vase", rng(2), {"flowers": True, "height_m": 0.3, "flower_height_m": 0.2, "shape": "bulb"})
+    blooms = {p.name: p.mesh for p in v.parts}["blooms"]
+    assert blooms.bounds[0, 2] > 0.3 + 0.1 and v.extents_m[2] > 0.45
+    v0 = make("vase", rng(2), {"flowers": False, "height_m": 0.3, "shape": "bulb"})
+    assert v0.extents_m[2] == pytest.approx(0.3, abs=1e-6)
+    # paper cup: a lid on top and a card sleeve proud of the body around its middle
+    c = make("cup", rng(3), {"style": "paper", "height_m": 0.13})
+    cp = {p.name: p.mesh for p in c.parts}
+    assert cp["lid"].bounds[0, 2] > 0.1 and cp["sleeve"].extents[0] > cp["body"].extents[0] * 0.8
+    assert c.parts[[p.name for p in c.parts].index("sleeve")].material.name == "cardboard"
+    # a wall-mounted TV has no stand; its bracket's back is the asset's back (against the wall)
+    tv = make("television", rng(4), {"stand": "wall", "diagonal_in": 55.0})
+    names = {p.name for p in tv.parts}
+    assert "bracket" in names and not any(n.startswith(("stand", "foot")) for n in names)
+    assert tv.extents_m[2] == pytest.approx(55 * 0.0254 * 9 / np.hypot(16, 9) + 0.024, abs=1e-6)

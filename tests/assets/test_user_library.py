@@ -113,3 +113,33 @@ def test_manifest_errors_and_mixing(tmp_path, rng):
     mixed = load_library(tmp_path, mode="mix", user_fraction=0.5)
     kinds = {mixed.make("chair", rng).generator for _ in range(40)}
     assert kinds == {"user", "chair"}
+
+
+def test_own_texture_wins_over_the_procedural_one(tmp_path):
+    # a GLB with its own base-colour image keeps it: material "wood" gives no wood_grain on top of it
+    import numpy as np
+    from PIL import Image
+
+    box = trimesh.creation.box([0.4, 0.4, 0.4])
+    uv = (box.vertices[:, :2] + 0.2) / 0.4
+    img = Image.fromarray(np.full((8, 8, 3), (10, 200, 30), dtype=np.uint8))
+    box.visual = trimesh.visual.TextureVisuals(uv=uv, image=img)
+    plain = trimesh.creation.box([0.4, 0.4, 0.4])
+    _write(tmp_path, {"tex.glb": box, "plain.glb": plain}, """
+[[asset]]
+file = "tex.glb"
+category = "crate"
+material = "wood"
+[[asset]]
+file = "plain.glb"
+category = "crate"
+material = "wood"
+color = "brown"
+""")
+    tex, flat = load_user_library(tmp_path)
+    part = tex.parts[0]
+    assert part.material.texture is None and part.render_mesh() is part.mesh
+    assert np.asarray(part.mesh.visual.material.baseColorTexture).reshape(-1, 3)[0].tolist() == [10, 200, 30]
+    # a file without an image gets the procedural wood grain, mapped in metres
+    fp = flat.parts[0]
+    assert fp.material.texture == "wood_grain" and fp.render_mesh().visual.kind == "texture"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from simgen.assets import primitives as pr
-from simgen.assets.generators._common import main_mat
+from simgen.assets.generators._common import front_panel, main_mat
 from simgen.assets.materials import material
 from simgen.assets.registry import generator
 
@@ -111,9 +111,10 @@ def make_stove(p, b):
     b.add("drawer", pr.box_between([xf, -w / 2 + 0.01, 0.01], [hx, w / 2 - 0.01, z_door - 0.01]), _body(p, shade=0.9))
 
 
-@generator("oven", version=1)
+@generator("oven", version=2)
 def make_oven(p, b):
-    """Tall oven housing: a built-in oven (and optionally a second oven or a compact microwave) in a cabinet column."""
+    """Tall oven housing: a built-in oven (and optionally a second oven or a compact microwave) in a
+    cabinet column, optionally over a steel warming drawer; cabinet doors flat or shaker-framed."""
     cab = main_mat(p)
     d, w, h = p.depth_m, p.width_m, p.height_m
     hx = d / 2
@@ -136,14 +137,21 @@ def make_oven(p, b):
         b.add(f"{name}_panel", pr.box_between([hx, -w / 2 + 0.04, z1 - 0.1], [hx + 0.004, w / 2 - 0.04, z1 - 0.02]), glass, collision=None)
         b.add(f"{name}_window", pr.box_between([hx, -w / 2 + 0.08, z0 + 0.06], [hx + 0.004, w / 2 - 0.08, z1 - 0.18]), glass, collision=None)
         _bar(b, f"{name}_handle", hx + 0.004, -w / 2 + 0.08, w / 2 - 0.08, z1 - 0.14, z1 - 0.14, hm)
+    z_low = z_oven
+    if p.warming_drawer and z_oven - 0.14 > 0.25:  # a 14 cm steel warming drawer under the oven
+        z_low = z_oven - 0.14
+        b.add("drawer_front", pr.box_between([xf, -w / 2 + 0.02, z_low + 0.004], [hx, w / 2 - 0.02, z_oven - 0.004]), steel)
+        _bar(b, "drawer_handle", hx, -w / 2 + 0.1, w / 2 - 0.1, z_oven - 0.05, z_oven - 0.05, hm)
     # cabinet doors above and below
+    door_m = material(p.material, p.color, shade=0.85)
+    shaker = p.door_style == "shaker"
     ztop = units[-1][2] if units[-1][2] <= h - 0.1 else units[0][2]
     if h - ztop > 0.15:
-        b.add("door_top", pr.box_between([xf, -w / 2 + 0.004, ztop + 0.004], [hx, w / 2 - 0.004, h - 0.004]), material(p.material, p.color, shade=0.85))
-        _bar(b, "door_top_handle", hx, -w / 2 + 0.1, w / 2 - 0.1, ztop + 0.06, ztop + 0.06, hm)
-    if z_oven - 0.1 > 0.15:
-        b.add("door_bottom", pr.box_between([xf, -w / 2 + 0.004, 0.104], [hx, w / 2 - 0.004, z_oven - 0.004]), material(p.material, p.color, shade=0.85))
-        _bar(b, "door_bottom_handle", hx, -w / 2 + 0.1, w / 2 - 0.1, z_oven - 0.06, z_oven - 0.06, hm)
+        front_panel(b, "door_top", xf, -w / 2, w / 2, ztop, h, door_m, gap=0.004, t=0.02, inset_style=shaker)
+        _bar(b, "door_top_handle", hx + (0.008 if shaker else 0.0), -w / 2 + 0.1, w / 2 - 0.1, ztop + 0.06, ztop + 0.06, hm)
+    if z_low - 0.1 > 0.15:
+        front_panel(b, "door_bottom", xf, -w / 2, w / 2, 0.1, z_low, door_m, gap=0.004, t=0.02, inset_style=shaker)
+        _bar(b, "door_bottom_handle", hx + (0.008 if shaker else 0.0), -w / 2 + 0.1, w / 2 - 0.1, z_low - 0.06, z_low - 0.06, hm)
 
 
 @generator("microwave", version=1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from simgen.assets import primitives as pr
@@ -91,22 +93,70 @@ def make_toilet(p, b):
         b.add("flush_plate", pr.box_between([-hx + 0.06, -0.11, plate_h - 0.35], [-hx + 0.066, 0.11, plate_h - 0.2]), material("metal", "gray"))
 
 
-@generator("bathtub", version=1)
+def _squircle(rx: float, ry: float, a: np.ndarray, cy: float = 0.0) -> np.ndarray:
+    """(n, 2) points of a rounded rectangle |x/rx|^4 + |y/ry|^4 = 1 at parameter angles a."""
+    c, s_ = np.cos(a), np.sin(a)
+    return np.column_stack([rx * np.sign(c) * np.abs(c) ** 0.5, cy + ry * np.sign(s_) * np.abs(s_) ** 0.5])
+
+
+def _basin_walls(hx: float, hy: float, h: float, t: float, floor_z: float, backrest_m: float, n: int = 40):
+    """Convex pieces of a rectangular tub block [-hx, hx] x [-hy, hy] x [0, h] hollowed by a rounded basin:
+    its rim opening a squircle t inside the outer walls, its floor at floor_z smaller, the -Y end sloping
+    by backrest_m (the backrest), the other walls by 6 cm. One hull per angular sector, plus the floor."""
+    a = np.linspace(0.0, 2 * np.pi, n + 1)
+    top = _squircle(hx - t, hy - t, a)
+    fy = (backrest_m - 0.06) / 2
+    bot = _squircle(hx - t - 0.06, hy - t - (backrest_m + 0.06) / 2, a, cy=fy)
+    corners = np.array([[hx, hy], [-hx, hy], [-hx, -hy], [hx, -hy]])
+    corner_ang = np.arctan2(corners[:, 1], corners[:, 0]) % (2 * np.pi)
+
+    def outer(pt):
+        dx, dy = pt
+        k = min(hx / abs(dx) if abs(dx) > 1e-12 else np.inf, hy / abs(dy) if abs(dy) > 1e-12 else np.inf)
+        return np.array([dx * k, dy * k])
+
+    pieces = []
+    for i in range(n):
+        o = [outer(top[i]), outer(top[i + 1])]
+        th0 = np.arctan2(top[i][1], top[i][0]) % (2 * np.pi)
+        th1 = np.arctan2(top[i + 1][1], top[i + 1][0]) % (2 * np.pi)
+        if th1 <= th0:
+            th1 += 2 * np.pi
+        for ca, cp in zip(corner_ang, corners):
+            if th0 < ca < th1 or th0 < ca + 2 * np.pi < th1:
+                o.append(cp)
+        pts = [[x, y, z] for x, y in o for z in (0.0, h)]
+        pts += [[*top[i], h], [*top[i + 1], h], [*bot[i], floor_z], [*bot[i + 1], floor_z], [*bot[i], 0.0], [*bot[i + 1], 0.0]]
+        pieces.append(pr.hull(np.array(pts)))
+    pieces.append(pr.prism(bot[:-1], 0.0, floor_z))
+    return pieces
+
+
+@generator("bathtub", version=2)
 def make_bathtub(p, b):
-    """Bathtub: built-in with a panelled apron (rectangular rim), or a free-standing oval tub (optionally on feet)."""
+    """Bathtub: built-in with an apron panel (plain, tiled or wood) round a rounded, sloped basin with a
+    backrest end, or a free-standing oval tub (optionally on feet)."""
     cer = material("porcelain", "white")
     d, w, h = p.depth_m, p.width_m, p.height_m
     hx, hy = d / 2, w / 2
     t = 0.05
     if p.style == "built_in":
         floor_z = 0.12
-        walls = [pr.box_between([-hx, -hy, 0.0], [hx, -hy + t, h]), pr.box_between([-hx, hy - t, 0.0], [hx, hy, h]),
-                 pr.box_between([-hx, -hy + t, 0.0], [-hx + t, hy - t, h]), pr.box_between([hx - t, -hy + t, 0.0], [hx, hy - t, h]),
-                 pr.box_between([-hx + t, -hy + t, 0.0], [hx - t, hy - t, floor_z])]
-        b.add("tub", walls, cer)
-        b.add("apron", pr.box_between([hx, -hy + 0.02, 0.0], [hx + 0.01, hy - 0.02, h - 0.02]), material("porcelain", "white", shade=0.9))
-        b.surface("rim", h, b.rect(-hx + 0.005, -hx + t - 0.005, -hy + 0.1, hy - 0.1), capacity=2)
-        _faucet(b, -hx + 0.005, hy - 0.25, h, 0.12, material("metal", "gray", roughness=0.15))
+        # the block is modelled solid under the basin (in reality a shell on a frame behind the apron):
+        # an effective density of 200 kg/m3 gives the 60-100 kg of an enamelled steel tub
+        b.add("tub", _basin_walls(hx, hy, h, t, floor_z, backrest_m=float(p.backrest_m)),
+              material("porcelain", "white", density_kg_m3=200.0))
+        if p.apron == "tiled":
+            apron = replace(material("ceramic", p.apron_color), texture="tiles", texture_params={"scale_m": 0.6})
+        elif p.apron == "wood":
+            apron = material("wood", "brown")
+        else:
+            apron = material("porcelain", "white", shade=0.9)
+        b.add("apron", pr.box_between([hx, -hy + 0.02, 0.0], [hx + 0.012, hy - 0.02, h - 0.02]), apron)
+        b.surface("rim", h, b.rect(-hx + 0.005, -hx + t - 0.005, -hy + 0.3, hy - 0.3), capacity=2)
+        _faucet(b, -hx + 0.025, hy - 0.25, h, 0.12, material("metal", "gray", roughness=0.15))
+        b.add("drain", pr.cylinder(0.025, floor_z, floor_z + 0.003, 16, (0.0, hy - 0.25)), material("metal", "gray", roughness=0.15),
+              collision=None)
         return
     # free-standing oval: wall as a ring of convex sectors, plus a floor
     n = 28

@@ -17,9 +17,11 @@ def _screen(b, x_front, w, z0, z1, bezel, depth, body_mat):
           material("screen", "black", roughness=0.08), collision=None)
 
 
-@generator("television", version=1)
+@generator("television", version=2)
 def make_television(p, b):
-    """Flat-screen TV (16:9, 32-65 in) on a centre pedestal or two feet, standing on a surface."""
+    """Flat-screen TV (16:9, 32-65 in) on a centre pedestal or two feet, standing on a surface; or, with
+    params stand = "wall" (never drawn from the spec, asked for by a layout that wall-mounts it), on a
+    flat wall bracket behind the panel, the bracket's back at x = -extents_x / 2 against the wall."""
     body = main_mat(p)
     diag = p.diagonal_in * 0.0254
     w = diag * 16 / np.hypot(16, 9)
@@ -29,6 +31,11 @@ def make_television(p, b):
     depth = p.panel_depth_m
     lift = p.stand_height_m
     foot_d = p.foot_depth_m
+    if p.stand == "wall":
+        bracket_d = 0.03
+        b.add("bracket", [pr.box_between([-bracket_d, -w * 0.2, hs * 0.3], [0.0, w * 0.2, hs * 0.7])], material("metal", "black"))
+        _screen(b, depth, w, 0.0, hs, bez, depth, body)
+        return
     if p.stand == "pedestal":
         b.add("stand", [pr.box_between([-foot_d / 2, -w * 0.15, 0.0], [foot_d / 2, w * 0.15, 0.015]),
                         pr.box_between([-0.03, -0.04, 0.015], [0.0, 0.04, lift + 0.1])], body)

@@ -177,38 +177,62 @@ def make_stool(p, b):
     b.add("rungs", [pr.rod(pts[i], pts[(i + 1) % n], 0.009, 8) for i in range(n)], legm)
 
 
-@generator("bench", version=1)
+@generator("bench", version=2)
 def make_bench(p, b):
-    """Bench: slatted, solid board, or upholstered top on legs; optional backrest (park/hall bench)."""
+    """Bench: slatted, solid board or cushioned top on legs, panel ends or a tube frame; optional
+    backrest with armrests (park/hall bench). Metal benches are always slatted steel on a tube frame
+    with visible gaps between the slats, so they read as benches and not as low tables or boxes."""
     d, w, sh = p.depth_m, p.width_m, p.seat_height_m
-    m = main_mat(p)
+    metal = p.material == "metal"
+    m = main_mat(p) if not metal else material("metal_tube", p.color)  # pressed-steel slats, hollow
     hx, hy = d / 2, w / 2
     t = 0.04
-    if p.top_style == "slats":
-        n = max(3, int(d / 0.07))
+    top_style = "slats" if metal else p.top_style
+    leg_style = "metal_frame" if metal else p.leg_style
+    if top_style == "slats":
+        n = max(3, int(d / (0.055 if metal else 0.07)))
+        gap = 0.012 if metal else 0.008
         xs = np.linspace(-hx, hx, n + 1)
-        b.add("slats", [pr.box_between([x0 + 0.006, -hy, sh - t], [x1 - 0.006, hy, sh]) for x0, x1 in zip(xs[:-1], xs[1:])], m)
+        ts = 0.025 if metal else t
+        b.add("slats", [pr.box_between([x0 + gap / 2, -hy, sh - ts], [x1 - gap / 2, hy, sh]) for x0, x1 in zip(xs[:-1], xs[1:])], m)
+        if metal:  # two cross bearers under the slats, inside the end frames
+            b.add("bearers", [pr.box_between([-hx + 0.02, s * (hy - 0.06) - 0.015, sh - ts - 0.03], [hx - 0.02, s * (hy - 0.06) + 0.015, sh - ts])
+                              for s in (-1, 1)], material("metal_tube", "black"))
+        t = ts + (0.03 if metal else 0.0)
     else:
-        b.add("top", pr.box_between([-hx, -hy, sh - t], [hx, hy, sh]), m)
-        b.surface("top", sh, b.rect(-hx + (0.07 if p.backrest else 0.02), hx - 0.02, -hy + 0.02, hy - 0.02))
-    legm = m if p.leg_style != "metal_frame" else material("metal_tube", "black")
+        if top_style == "cushion":  # a padded seat: rounded fabric pad on a board
+            t = 0.08
+            b.add("top", pr.box_between([-hx, -hy, sh - t], [hx, hy, sh - 0.05]), m)
+            b.add("cushion", pr.superellipsoid([d - 0.02, w - 0.02, 0.06], [0.0, 0.0, sh - 0.03], 0.3, 8, 24),
+                  material("fabric", p.cushion_color))
+            b.surface("top", sh, b.rect(-hx + 0.1, hx - 0.1, -hy + 0.1, hy - 0.1), capacity=2)
+        else:
+            b.add("top", pr.box_between([-hx, -hy, sh - t], [hx, hy, sh]), m)
+            b.surface("top", sh, b.rect(-hx + (0.07 if p.backrest else 0.02), hx - 0.02, -hy + 0.02, hy - 0.02))
+    legm = material("metal_tube", "black") if (leg_style == "metal_frame" and not metal) else (m if not metal else material("metal_tube", p.color))
     inset = 0.06
-    if p.leg_style == "panel":
+    if leg_style == "panel":
         b.add("side_panels", [pr.box_between([-hx + 0.02, s * (hy - inset) - 0.02, 0.0], [hx - 0.02, s * (hy - inset) + 0.02, sh - t])
                               for s in (-1, 1)], legm)
-    elif p.leg_style == "metal_frame":
-        for s in (-1, 1):
+    elif leg_style == "metal_frame":
+        for s in (-1, 1):  # a closed rectangular loop of square tube at each end
             y = s * (hy - inset)
             b.add("frame", [pr.rod([-hx + 0.03, y, 0.012], [hx - 0.03, y, 0.012], 0.012, 4),
+                            pr.rod([-hx + 0.03, y, sh - t - 0.012], [hx - 0.03, y, sh - t - 0.012], 0.012, 4),
                             pr.rod([-hx + 0.03, y, 0.0], [-hx + 0.03, y, sh - t], 0.012, 4),
                             pr.rod([hx - 0.03, y, 0.0], [hx - 0.03, y, sh - t], 0.012, 4)], legm)
     else:
         four_legs(b, hx - 0.04, hy - inset, 0.0, sh - t, 0.022, legm, "square")
         b.add("stretcher", pr.box_between([-0.015, -hy + inset, 0.12], [0.015, hy - inset, 0.16]), legm)
-    if p.backrest:
+    if p.backrest or metal:
         bh = p.height_m
+        postm = legm
         for s in (-1, 1):
-            b.add("back_posts", pr.box_between([-hx, s * (hy - inset) - 0.02, sh - t], [-hx + 0.04, s * (hy - inset) + 0.02, bh]), legm)
+            y = s * (hy - inset)
+            b.add("back_posts", pr.box_between([-hx, y - 0.02, sh - t], [-hx + 0.04, y + 0.02, bh]), postm)
+            # armrest: from the back post forward to a front post
+            b.add("arms", [pr.box_between([-hx, y - 0.025, sh + 0.2], [hx - 0.01, y + 0.025, sh + 0.23]),
+                           pr.box_between([hx - 0.05, y - 0.015, sh - t], [hx - 0.02, y + 0.015, sh + 0.2])], postm)
         zs = np.linspace(sh + 0.12, bh - 0.01, 3)
         b.add("back_rails", [pr.box_between([-hx + 0.005, -hy, z - 0.07], [-hx + 0.035, hy, z]) for z in zs], m)
 

@@ -84,9 +84,14 @@ def make_dining_table(p, b):
     _base(b, p, d, w, p.height_m - t, material(p.material, p.base_color) if p.two_tone else m, p.base_style, shape)
 
 
-@generator("coffee_table", version=1)
+@generator("coffee_table", version=2)
 def make_coffee_table(p, b):
-    """Low living-room table; optional lower shelf (a second support surface)."""
+    """Low living-room table; optional lower shelf (a second support surface).
+
+    Round tops always stand on three or four splayed legs joined by a round lower tier (the classic
+    two-tier round coffee table), so that seen from a few metres they read as low coffee tables, not
+    as drums or as small dining tables.
+    """
     m = main_mat(p)
     shape = p.top_shape
     d, w = p.depth_m, p.width_m
@@ -96,12 +101,15 @@ def make_coffee_table(p, b):
     glass = p.glass_top and shape == "rect"
     top_m = material("glass", "white") if glass else m
     _top(b, p, d, w, h, t, top_m, shape)
+    if shape == "round":
+        _round_two_tier_base(b, p, d / 2, h - t, m)
+        return
     if p.base_style == "block":
         hx, hy = d / 2 * 0.8, w / 2 * 0.8
         if shape == "rect":
             b.add("base", [pr.box_between([-hx, -hy, 0.0], [hx, -hy + 0.05, h - t]), pr.box_between([-hx, hy - 0.05, 0.0], [hx, hy, h - t])], m)
         else:
-            b.add("base", pr.frustum(d / 2 * 0.7, d / 2 * 0.7, 0.0, h - t, 32), m)
+            b.add("base", pr.frustum(d / 2 * 0.7, d / 2 * 0.7, 0.0, h - t, 32, scale_xy=(1.0, w / d)), m)
         return
     legm = m if not glass else material("metal", "gray")
     _base(b, p, d, w, h - t, legm, p.base_style, shape, 0.02)
@@ -110,6 +118,27 @@ def make_coffee_table(p, b):
         zs = 0.12
         b.add("shelf", pr.box_between([-hx, -hy, zs - 0.018], [hx, hy, zs]), m)
         b.surface("shelf", zs, b.rect(-hx + 0.07, hx - 0.07, -hy + 0.07, hy - 0.07), clearance_m=h - t - zs)
+
+
+def _round_two_tier_base(b, p, r: float, z1: float, m) -> None:
+    """3-4 legs splayed outwards from under a round top of radius r (underside at z1) to the floor,
+    with a round lower shelf at 30 % of the height (a support surface)."""
+    n = 3 if p.base_style in ("hairpin", "block") else 4
+    legr = 0.018
+    a0 = np.pi / 4 if n == 4 else np.pi / 2
+    angles = a0 + 2 * np.pi * np.arange(n) / n
+    top_rad, foot_rad = r * 0.62, r * 0.86
+    zs = round(0.3 * z1, 6)
+    shelf_r = r * 0.62 + (foot_rad - top_rad) * (1 - zs / z1) - legr * 0.5
+    legs = []
+    for a in angles:
+        c, s = np.cos(a), np.sin(a)
+        ring = legr * np.column_stack([np.cos(np.arange(10) * np.pi / 5), np.sin(np.arange(10) * np.pi / 5)])
+        legs.append(pr.hull(np.vstack([np.column_stack([ring + [top_rad * c, top_rad * s], np.full(10, z1)]),
+                                       np.column_stack([ring + [foot_rad * c, foot_rad * s], np.zeros(10)])])))
+    b.add("legs", legs, m)
+    b.add("shelf", pr.frustum(shelf_r, shelf_r, zs - 0.018, zs, 40), m)
+    b.surface("shelf", zs, _ellipse(shelf_r * 0.8, shelf_r * 0.8, 24), clearance_m=z1 - zs)
 
 
 @generator("desk", version=1)
