@@ -231,23 +231,39 @@ def camera_height(v: SceneView, frame: int):
     return _r(float(geo.camera_position(v.camera, frame)[2]), 0.01), None
 
 
-def mark_point(v: SceneView, oid: int) -> np.ndarray:
-    """The marked 3D point of an object: the centre of the top face of its 3D box."""
+MARK_INSET = 0.6   # marked points k = 1..4: the top-face corners pulled 40 % towards the face's centre
+
+
+def mark_point(v: SceneView, oid: int, k: int = 0) -> np.ndarray:
+    """A marked 3D point on the top face of an object's 3D box: k = 0 its centre, k = 1..4 the top
+    corners inset by MARK_INSET towards that centre (corner order of geometry.obb_corners)."""
     c = geo.obb_corners(v.objects[oid]["obb"])
-    return np.r_[geo.center(v.objects[oid])[:2], c[:, 2].max()]
+    top = c[np.argsort(c[:, 2])[4:]]
+    top = top[np.lexsort((top[:, 1], top[:, 0]))]        # a fixed order of the four top corners
+    centre = np.r_[geo.center(v.objects[oid])[:2], top[:, 2].mean()]
+    if k == 0:
+        return centre
+    return centre + MARK_INSET * (top[k - 1] - centre)
 
 
-def correspondence_points(v: SceneView, frame: int, ids: list) -> np.ndarray:
-    uv, _ = geo.project(v.camera, frame, np.array([mark_point(v, o) for o in ids]))
+def _point_spec(p) -> tuple[int, int]:
+    """A candidate point: an object id (its top centre) or [object id, k]."""
+    return (int(p[0]), int(p[1])) if isinstance(p, (list, tuple)) else (int(p), 0)
+
+
+def correspondence_points(v: SceneView, frame: int, points: list) -> np.ndarray:
+    """(n, 2) int pixel positions (rounded) in `frame` of marked points (ids or [id, k] pairs)."""
+    pts = np.array([mark_point(v, *_point_spec(p)) for p in points])
+    uv, _ = geo.project(v.camera, frame, pts)
     return np.round(uv).astype(int)
 
 
 def correspondence(v: SceneView, i: int, j: int, a: int, candidates: list):
-    """Index-free answer: the label of the candidate whose marked point is a's (always a itself);
-    the margin is the smallest pixel distance between candidate points in frame j."""
+    """Index-free answer: the pixel in frame j of a's marked point (a's top centre, which is among the
+    candidates); the margin is the smallest pixel distance between candidate points in frame j."""
     uv = correspondence_points(v, j, candidates).astype(float)
     d = np.linalg.norm(uv[:, None] - uv[None], axis=2) + np.eye(len(uv)) * 1e9
-    k = candidates.index(a)
+    k = [_point_spec(p) for p in candidates].index((int(a), 0))
     return f"({uv[k][0]:.0f}, {uv[k][1]:.0f})", float(d.min())
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from simgen.annotate import qa_frames, qa_vsi
 from simgen.annotate.context import SAMPLINGS, SceneView, sample_indices
-from simgen.annotate.qa_items import Builder, balance
+from simgen.annotate.qa_items import Builder, balance, stratify_letters
 
 __all__ = ["build_qa", "build_qa_report", "sample_indices", "SAMPLINGS", "MAX_PER_TASK"]
 
@@ -30,6 +30,7 @@ MAX_PER_TASK = {  # per scene, after balancing
 }
 TASK_ORDER = tuple(MAX_PER_TASK)
 UNBALANCED = {"room_size_estimation", "cognitive_map", "grounding_2d", "grounding_3d", "camera_height"}
+COUNTS = {"object_counting", "count_visible"}   # answer 1 asked no more often than answers >= 2
 
 
 def build_qa_report(scene: dict, camera: dict, frames: list[dict], rng: np.random.Generator,
@@ -50,7 +51,8 @@ def build_qa_report(scene: dict, camera: dict, frames: list[dict], rng: np.rando
             kept = [cand[k] for k in sorted(rng.permutation(len(cand))[:MAX_PER_TASK[task]])]
             dropped = len(cand) - len(kept)
         else:
-            kept, dropped = balance(cand, rng, MAX_PER_TASK[task])
+            kept, dropped = balance(cand, rng, MAX_PER_TASK[task], singletons_follow_multiples=task in COUNTS)
+        stratify_letters(kept, rng)
         report["dropped_by_balance"][task] = dropped
         report["kept"][task] = len(kept)
         items.extend(kept)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from simgen.annotate import derive
+from simgen.annotate import geometry as geo
 from simgen.annotate.qa_items import Builder
 from simgen.annotate.qa_vsi import covered_ids
 
@@ -21,7 +22,7 @@ def _frame_pairs(v, tries, rng):
     return [tuple(sorted(rng.choice(v.n_frames, 2, replace=False).tolist())) for _ in range(tries)]
 
 
-def single_frame(b: Builder, tries: int = 24) -> None:
+def single_frame(b: Builder, tries: int = 48) -> None:
     v = b.view
     cov = set(covered_ids(b))
     for t in range(tries):
@@ -49,38 +50,42 @@ def single_frame(b: Builder, tries: int = 24) -> None:
         if kind == "closer_to_camera":
             b.choice(kind, "single_frame", kind, fmt, kind, {"a": a, "b": c, "frame": f}, [v.labels[a], v.labels[c]],
                      min_margin=MIN_DEPTH_GAP_M, objects=[a, c], frames=[f])
-        elif kind == "image_left_right":
-            b.choice(kind, "single_frame", kind, fmt, kind, {"a": a, "b": c, "frame": f}, ["left", "right"],
-                     min_margin=MIN_IMAGE_GAP_FRAC * v.width, objects=[a, c], frames=[f])
-        else:
-            b.choice(kind, "single_frame", kind, fmt, kind, {"a": a, "b": c}, ["above", "below"],
-                     min_margin=MIN_HEIGHT_GAP_M, objects=[a, c], frames=[f])
+        else:   # both orders: each pair offers both answers ("a left of b", "b right of a")
+            for x, y in ((a, c), (c, a)):
+                fmt = {"a": v.labels[x], "b": v.labels[y], "frame": f}
+                if kind == "image_left_right":
+                    b.choice(kind, "single_frame", kind, fmt, kind, {"a": x, "b": y, "frame": f}, ["left", "right"],
+                             min_margin=MIN_IMAGE_GAP_FRAC * v.width, objects=[x, y], frames=[f])
+                else:
+                    b.choice(kind, "single_frame", kind, fmt, kind, {"a": x, "b": y}, ["above", "below"],
+                             min_margin=MIN_HEIGHT_GAP_M, objects=[x, y], frames=[f])
 
 
-def camera_motion(b: Builder, tries: int = 16) -> None:
+def camera_motion(b: Builder, tries: int = 48) -> None:
     v = b.view
     if v.n_frames < 2:
         return
-    for t, (i, j) in enumerate(_frame_pairs(v, tries, b.rng)):
-        kind = ("camera_move_direction", "camera_move_distance", "camera_turn_direction", "camera_turn_angle")[t % 4]
+    kinds = ("camera_move_direction", "camera_move_distance", "camera_turn_direction", "camera_turn_angle")
+    for i, j in _frame_pairs(v, tries, b.rng):     # every pair for every kind: more answer classes per scene
         fmt, args = {"i": i, "j": j}, {"i": i, "j": j}
         local, yaw = derive._motion(v, i, j)
-        if kind == "camera_move_direction":
-            b.choice(kind, "camera_motion", kind, fmt, kind, args, ["forward", "backward", "left", "right"],
-                     min_margin=MIN_ANGLE_MARGIN_DEG, frames=[i, j])
-        elif kind == "camera_move_distance":
-            if np.linalg.norm(local) < 0.3:
-                b.reject(kind, "too_small")
-                continue
-            b.numeric(kind, "camera_motion", kind, fmt, kind, args, frames=[i, j], unit="m", rounding=0.1)
-        elif kind == "camera_turn_direction":
-            b.choice(kind, "camera_motion", kind, fmt, kind, args, ["left", "right"],
-                     min_margin=MIN_ANGLE_MARGIN_DEG, frames=[i, j])
-        else:
-            if abs(yaw) < 15:
-                b.reject(kind, "too_small")
-                continue
-            b.numeric(kind, "camera_motion", kind, fmt, kind, args, frames=[i, j], unit="deg", rounding=1)
+        for kind in kinds:
+            if kind == "camera_move_direction":
+                b.choice(kind, "camera_motion", kind, fmt, kind, args, ["forward", "backward", "left", "right"],
+                         min_margin=MIN_ANGLE_MARGIN_DEG, frames=[i, j])
+            elif kind == "camera_move_distance":
+                if np.linalg.norm(local) < 0.3:
+                    b.reject(kind, "too_small")
+                    continue
+                b.numeric(kind, "camera_motion", kind, fmt, kind, args, frames=[i, j], unit="m", rounding=0.1)
+            elif kind == "camera_turn_direction":
+                b.choice(kind, "camera_motion", kind, fmt, kind, args, ["left", "right"],
+                         min_margin=MIN_ANGLE_MARGIN_DEG, frames=[i, j])
+            else:
+                if abs(yaw) < 15:
+                    b.reject(kind, "too_small")
+                    continue
+                b.numeric(kind, "camera_motion", kind, fmt, kind, args, frames=[i, j], unit="deg", rounding=1)
     ids = [o for o in covered_ids(b) if o in v.labels]
     for t in range(tries // 2):
         if len(ids) < 2:
@@ -122,27 +127,52 @@ def _well_seen(v, o, f) -> bool:
     return r is not None and r["vis_fraction"] >= 0.9 and not r["truncated"]
 
 
-def _correspondence(b: Builder, cov, tries: int = 12) -> None:
+def _top_faces_camera(v, o, f, clearance_m: float = 0.1) -> bool:
+    """The camera at frame f is above the top of o's box (its top face is turned towards the camera)."""
+    return geo.camera_position(v.camera, f)[2] >= v.objects[o]["aabb"]["max"][2] + clearance_m
+
+
+def _inside(v, uv, border_frac: float = 0.02) -> bool:
+    bu, bv = border_frac * v.width, border_frac * v.height
+    return bool(bu <= uv[0] < v.width - bu and bv <= uv[1] < v.height - bv)
+
+
+def _correspondence(b: Builder, cov, tries: int = 24) -> None:
+    """Which of 4 marked pixels of frame j shows the marked point of frame i: the true point is the top
+    centre of a covered object well seen in both frames; the 3 distractors are marked points (top
+    centres or inset top corners, derive.mark_point) of objects seen in frame j, including the same
+    object, all >= MIN_POINT_SEP_FRAC of the width apart."""
     v = b.view
+    task, min_sep = "multiview_correspondence", MIN_POINT_SEP_FRAC * v.width
     for i, j in _frame_pairs(v, tries, b.rng):
-        common = [o for o in sorted(cov) if _well_seen(v, o, i) and _well_seen(v, o, j)]
-        others = [o for o in sorted(cov) if _well_seen(v, o, j)]
-        if not common or len(others) < 4:
-            b.reject("multiview_correspondence", "too_few_well_seen")
+        common = [o for o in sorted(cov) if _well_seen(v, o, i) and _well_seen(v, o, j)
+                  and _top_faces_camera(v, o, i) and _top_faces_camera(v, o, j)]
+        if not common:
+            b.reject(task, "no_object_well_seen_in_both")
             continue
         a = common[int(b.rng.integers(len(common)))]
-        rest = [o for o in others if o != a]
-        cands = [a] + [rest[k] for k in b.rng.permutation(len(rest))[:3]]
         uv_i = derive.correspondence_points(v, i, [a])[0]
-        uv_j = derive.correspondence_points(v, j, cands)
-        if not all(0 <= p[0] < v.width and 0 <= p[1] < v.height for p in [uv_i, *uv_j]):
-            b.reject("multiview_correspondence", "point_outside_image")
+        uv_a = derive.correspondence_points(v, j, [a])[0]
+        if not (_inside(v, uv_i) and _inside(v, uv_a)):
+            b.reject(task, "point_outside_image")
             continue
-        texts = [f"({p[0]}, {p[1]})" for p in uv_j]
-        b.choice("multiview_correspondence", "geometry", "multiview_correspondence",
-                 {"i": i, "j": j, "u": int(uv_i[0]), "v": int(uv_i[1])}, "correspondence",
-                 {"i": i, "j": j, "a": a, "candidates": cands}, texts[1:],
-                 min_margin=MIN_POINT_SEP_FRAC * v.width, objects=cands, frames=[i, j])
+        pool = [[o, k] for o in sorted(v.by_frame.get(j, {})) if o in v.objects and v.seen(o, j)
+                and _top_faces_camera(v, o, j) for k in range(5) if [o, k] != [a, 0]]
+        chosen, uvs = [[a, 0]], [uv_a]
+        for n in b.rng.permutation(len(pool)):
+            if len(chosen) == 4:
+                break
+            uv = derive.correspondence_points(v, j, [pool[n]])[0]
+            if _inside(v, uv) and all(np.linalg.norm(uv - u) >= min_sep for u in uvs):
+                chosen.append(pool[n])
+                uvs.append(uv)
+        if len(chosen) < 4:
+            b.reject(task, "too_few_distractor_points")
+            continue
+        texts = [f"({p[0]}, {p[1]})" for p in uvs]
+        b.choice(task, "geometry", task, {"i": i, "j": j, "u": int(uv_i[0]), "v": int(uv_i[1])}, "correspondence",
+                 {"i": i, "j": j, "a": a, "candidates": chosen}, texts[1:], min_margin=min_sep, objects=[a],
+                 frames=[i, j])
 
 
 def cognitive_map(b: Builder) -> None:

@@ -97,24 +97,28 @@ def rel_distance(b: Builder, tries: int = 12) -> None:
                  [c.replace("_", " ") for c in cands], min_margin=MIN_REL_GAP_M, objects=objs)
 
 
-def rel_direction(b: Builder, tries: int = 60) -> None:
+def rel_direction(b: Builder, tries: int = 40) -> None:
+    """Triples of covered objects, each asked in all six roles (standing by / facing / query) at every
+    level, so that the rarer answers (behind: "back") are available in as many scenes as possible."""
     v = b.view
     ids = [o for o in covered_ids(b) if o in v.labels and geo.max_floor_extent(v.objects[o]) <= MAX_DIR_EXTENT_M]
     if len(ids) < 3:
         return b.reject("object_rel_direction", "too_few_objects")
     opts = {"easy": ["left", "right"], "medium": ["left", "right", "back"],
             "hard": ["front-left", "front-right", "back-left", "back-right"]}
-    for t in range(tries):
-        level = ("easy", "medium", "hard")[t % 3]
-        task = f"object_rel_direction_{level}"
-        p, o, q = (ids[k] for k in b.rng.permutation(len(ids))[:3])
-        c = {k: geo.center(v.objects[k])[:2] for k in (p, o, q)}
-        if min(np.linalg.norm(c[x] - c[y]) for x, y in ((p, o), (p, q), (o, q))) < MIN_DIR_PAIR_M:
-            b.reject(task, "objects_too_close")
-            continue
-        b.choice(task, FAM, task, {"pos": v.labels[p], "ori": v.labels[o], "query": v.labels[q]}, "rel_direction",
-                 {"pos": p, "ori": o, "query": q, "level": level}, opts[level], min_margin=MIN_DIR_MARGIN_DEG,
-                 objects=[p, o, q])
+    for _ in range(tries):
+        triple = [ids[k] for k in b.rng.permutation(len(ids))[:3]]
+        c = {k: geo.center(v.objects[k])[:2] for k in triple}
+        close = min(np.linalg.norm(c[x] - c[y]) for x, y in itertools.combinations(triple, 2)) < MIN_DIR_PAIR_M
+        for level in ("easy", "medium", "hard"):
+            task = f"object_rel_direction_{level}"
+            if close:
+                b.reject(task, "objects_too_close")
+                continue
+            for p, o, q in itertools.permutations(triple):
+                b.choice(task, FAM, task, {"pos": v.labels[p], "ori": v.labels[o], "query": v.labels[q]},
+                         "rel_direction", {"pos": p, "ori": o, "query": q, "level": level}, opts[level],
+                         min_margin=MIN_DIR_MARGIN_DEG, objects=[p, o, q])
 
 
 def route_planning(b: Builder, tries: int = 12) -> None:

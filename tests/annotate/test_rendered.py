@@ -69,3 +69,28 @@ def test_frames_carry_pose_and_programs_rederive(run_dir):
     assert items and all(check_view(it, view)[0] for it in items)
     rep = verify_scene_dir(run_dir)      # the pipeline's own qa.jsonl verifies too
     assert rep["n_ok"] == rep["n_items"], rep["failures"][:3]
+
+
+def test_flow_carries_pixels_onto_the_same_surface(run_dir):
+    """Forward flow from the saved depth and poses lands each pixel on the same instance in the next
+    frame (occlusions aside) and on a surface at the predicted distance."""
+    from simgen.annotate.flow import flow_from_depth
+
+    cam = json.loads((run_dir / "camera.json").read_text())
+    K = np.asarray(cam["K"])
+    agree, landed = [], 0
+    for t in range(len(cam["frames"]) - 1):
+        d0, d1 = (read_png16(run_dir / "depth" / f"{k:06d}.png") / 1000.0 for k in (t, t + 1))
+        i0, i1 = (read_png16(run_dir / "instance" / f"{k:06d}.png") for k in (t, t + 1))
+        T0, T1 = (np.asarray(cam["frames"][k]["cam_to_world"]) for k in (t, t + 1))
+        f = flow_from_depth(d0, K, T0, T1)
+        h, w = d0.shape
+        v, u = np.mgrid[0:h, 0:w]
+        u1, v1 = np.floor(u + 0.5 + f[..., 0]), np.floor(v + 0.5 + f[..., 1])
+        ok = np.isfinite(u1) & np.isfinite(v1) & (u1 >= 0) & (u1 < w) & (v1 >= 0) & (v1 < h) & (i0 > 0)
+        uu, vv = u1[ok].astype(int), v1[ok].astype(int)
+        landed += int(ok.sum())
+        if ok.any():
+            agree.append((i1[vv, uu] == i0[ok]).mean())
+    assert landed > 0.05 * (len(cam["frames"]) - 1) * h * w and len(agree) >= 3
+    assert np.mean(agree) > 0.9, agree
