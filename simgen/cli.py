@@ -16,7 +16,7 @@ COMPLEXITIES = ("low", "medium", "high", "extreme")
 # modules that add subcommands: each has add_cli(subparsers) -> {command: handler(args) -> exit code}
 EXTENSIONS = ("simgen.preview", "simgen.assets.gallery", "simgen.redegrade", "simgen.io.jobs", "simgen.sweep",
               "simgen.io.export.cli", "simgen.scenes.topdown",
-              "simgen.annotate.qa_stats")
+              "simgen.annotate.qa_stats", "simgen.report.html", "simgen.report.gallery")
 HANDLERS: dict = {}
 EXIT_BAD_INPUT = 2
 
