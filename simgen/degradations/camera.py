@@ -39,7 +39,7 @@ def encode_srgb8(linear: np.ndarray) -> np.ndarray:
     x = np.multiply(linear, np.float32(_LUT_N - 1), dtype=np.float32)
     np.clip(x, 0.0, np.float32(_LUT_N - 1), out=x)
     x += np.float32(0.5)
-    return _srgb_lut()[x.astype(np.uint16)]
+    return _srgb_lut().take(x.astype(np.intp))          # intp: take needs no index conversion
 
 
 def srgb8_to_linear(rgb8: np.ndarray) -> np.ndarray:
@@ -80,8 +80,8 @@ class SensorParams:
     full_well_e: float = 6000.0
     read_noise_e: float = 3.0
     adc_bits: int = 12
-    # Exact Poisson (numpy, ~100 ns per sample) below this mean; a Gaussian with the same mean and
-    # variance above (shot-noise skewness 1/sqrt(lambda) < 0.125). 0 = all Gaussian (fastest).
+    # Exact Poisson (table sampler, simgen.degradations.noise) below this mean (<= 64); a Gaussian with
+    # the same mean and variance above (shot-noise skewness 1/sqrt(lambda) < 0.125). 0 = all Gaussian.
     poisson_exact_below_e: float = 64.0
 
     @property
@@ -121,20 +121,28 @@ def capture_dn(exposed: np.ndarray, sensor: SensorParams, exp: Exposure, rng: np
     """Noisy raw capture. exposed: (...,) float linear (1.0 = full well at ev 0) -> DN float32 (integers).
 
     electrons = Poisson(lambda) + N(0, read^2) (exact Poisson for lambda below the switch, a Gaussian
-    with the same mean and variance above), clipped to [0, full well]; DN = round(g*G*e) clipped to the
-    ADC range. Mean g*G*lambda, variance (g*G)^2 (lambda + read^2) + 1/12 (away from the clips)."""
-    lam = expected_electrons(np.asarray(exposed, dtype=np.float32), sensor, exp)
-    z = rng.standard_normal(lam.shape, dtype=np.float32)
-    small = lam < sensor.poisson_exact_below_e
-    e = lam + np.sqrt(lam + np.float32(sensor.read_noise_e ** 2)) * z
-    if np.any(small):
-        lam_s = lam[small]
-        e[small] = rng.poisson(lam_s).astype(np.float32) + np.float32(sensor.read_noise_e) * z[small]
-    np.clip(e, 0.0, sensor.full_well_e, out=e)
-    dn = e * np.float32(sensor.conv_gain_dn_per_e * exp.analog_gain)
-    np.round(dn, out=dn)
-    np.clip(dn, 0.0, 2 ** sensor.adc_bits - 1, out=dn)
-    return dn
+    with the same mean and variance above; table samplers, see simgen.degradations.noise), clipped to
+    [0, full well]; DN = round(g*G*e) clipped to the ADC range. Mean g*G*lambda, variance
+    (g*G)^2 (lambda + read^2) + 1/12 (away from the clips)."""
+    return _capture_dn_u16(exposed, sensor, exp, rng).astype(np.float32)
+
+
+def _capture_dn_u16(exposed, sensor: SensorParams, exp: Exposure, rng: np.random.Generator,
+                    exposure_scale: float = 1.0, dtype=np.uint16) -> np.ndarray:
+    from simgen.degradations.noise import sample_dn
+
+    return sample_dn(exposed, exposure_scale * sensor.full_well_e * 2.0 ** exp.ev, sensor.read_noise_e,
+                     sensor.conv_gain_dn_per_e * exp.analog_gain, sensor.full_well_e, 2 ** sensor.adc_bits - 1,
+                     sensor.poisson_exact_below_e, rng, dtype=dtype)
+
+
+def capture_srgb8(linear: np.ndarray, sensor: SensorParams, exp: Exposure, rng: np.random.Generator,
+                  exposure_scale: float = 1.0) -> np.ndarray:
+    """encode_srgb8(capture_linear(linear * exposure_scale, ...)) in one pass: the exposure scale is
+    folded into the electron count and DN maps to sRGB8 through one lookup table (2^bits entries)."""
+    dn = _capture_dn_u16(linear, sensor, exp, rng, exposure_scale, dtype=np.intp)
+    levels = np.arange(2 ** sensor.adc_bits, dtype=np.float32)
+    return encode_srgb8(dn_to_linear(levels, sensor, exp)).take(dn)
 
 
 def dn_to_linear(dn: np.ndarray, sensor: SensorParams, exp: Exposure) -> np.ndarray:

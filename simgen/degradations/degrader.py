@@ -48,7 +48,13 @@ class Degrader:
 
     def __init__(self, spec: DegradationSpec, K: np.ndarray, width: int, height: int, fps: float,
                  rng: np.random.Generator, pose_at=None, render_linear=None, *, exposure: float | None = None,
-                 sensor: cam.SensorParams = cam.SensorParams(), ssim_every: int = 1, measure: bool = True):
+                 sensor: cam.SensorParams = cam.SensorParams(), ssim_every: int = 1, measure: bool = True,
+                 render_linear_at=None, moving_points_at=None):
+        """pose_at(t_s) -> (4, 4) cam_to_world (OpenCV) and render_linear(pose) -> (H, W, 3) float32 linear
+        serve the sub-frame effects (motion blur, rolling shutter). For moving objects give
+        render_linear_at(pose, t_s) instead (objects posed at the sub-frame time t_s, absolute seconds),
+        and optionally moving_points_at(t_s) -> (n, 3) world points on the moving objects (box corners)
+        so the number of sub-frames follows their image speed too; see simgen.degradations.temporal."""
         self.spec = spec
         self.K = np.asarray(K, dtype=np.float64)
         self.width, self.height, self.fps = int(width), int(height), float(fps)
@@ -72,6 +78,7 @@ class Degrader:
                 self.params[name] = by_name[name].resolve(rng)
         self._noise_seed = int(rng.integers(0, 2 ** 63 - 1))
         self.derived: dict[str, dict] = {}
+        self._render_at, self._moving_points_at = render_linear_at, moving_points_at
         self._build(rng, pose_at, render_linear)
         self._quality = QualityAccumulator()
         self.per_frame: list[dict] = []
@@ -84,16 +91,18 @@ class Degrader:
         p, W, H, K = self.params, self.width, self.height, self.K
         self._integrator = None
         if any(n in p for n in SUBFRAME_EFFECTS):
-            if pose_at is None or render_linear is None:
+            if pose_at is None or (render_linear is None and self._render_at is None):
                 raise ConfigError(f"{', '.join(n for n in SUBFRAME_EFFECTS if n in p)} needs the renderer "
-                                  "(pose_at and render_linear); re-degrading saved frames allows only per-frame effects")
+                                  "(pose_at and render_linear or render_linear_at); re-degrading saved frames "
+                                  "allows only per-frame effects")
             from simgen.degradations.temporal import SubframeIntegrator
 
             mb, rs = p.get("motion_blur", {}), p.get("rolling_shutter", {})
             self._integrator = SubframeIntegrator(
                 K, W, H, pose_at, render_linear, shutter_s=mb.get("shutter_ms", 0.0) / 1000.0,
                 readout_s=rs.get("readout_ms", 0.0) / 1000.0, px_per_subframe=mb.get("px_per_subframe", 1.0),
-                max_subframes=max(mb.get("max_subframes", 0), rs.get("max_bands", 0)))
+                max_subframes=max(mb.get("max_subframes", 0), rs.get("max_bands", 0)),
+                render_linear_at=self._render_at, moving_points_at=self._moving_points_at)
         if "fog" in p:
             self._ray = ray_factor(K, W, H)
             self._beta = beta_from_visibility(p["fog"]["visibility_m"])
@@ -236,15 +245,19 @@ class Degrader:
             img = img * self._vig
         if self._drops is not None:
             img = self._drops.apply(img)
-        img = img * np.float32(k)
-        if self._res is not None:
-            img = self._res.down(img)
-        if self._exp is not None:
+        if self._exp is not None and self._res is None:   # exposure, sensor and sRGB in one pass
             frame_rng = np.random.default_rng([self._noise_seed, int(index)])
-            img = cam.capture_linear(img, self.sensor, self._exp, frame_rng)
-        if self._res is not None:
-            img = self._res.up(img)
-        rgb8 = cam.encode_srgb8(img)
+            rgb8 = cam.capture_srgb8(img, self.sensor, self._exp, frame_rng, exposure_scale=k)
+        else:
+            img = img * np.float32(k)
+            if self._res is not None:
+                img = self._res.down(img)
+            if self._exp is not None:
+                frame_rng = np.random.default_rng([self._noise_seed, int(index)])
+                img = cam.capture_linear(img, self.sensor, self._exp, frame_rng)
+            if self._res is not None:
+                img = self._res.up(img)
+            rgb8 = cam.encode_srgb8(img)
         if "jpeg" in p:
             from simgen.degradations.codec import jpeg_roundtrip
 

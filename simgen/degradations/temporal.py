@@ -12,6 +12,11 @@ itself, bit for bit.
 Callables the renderer provides:
     pose_at(t_s: float) -> (4, 4) float cam_to_world, OpenCV camera frame, continuous in t
     render_linear(cam_to_world_cv: (4, 4) float) -> (H, W, 3) float32 linear radiance
+or, for scenes whose objects move (object motion blur), instead of render_linear:
+    render_linear_at(cam_to_world_cv: (4, 4) float, t_s: float) -> (H, W, 3) float32 linear radiance
+        with every object posed at the absolute time t_s (the sub-frame time)
+    moving_points_at(t_s: float) -> (n, 3) float world points on the moving objects (e.g. the corners of
+        their boxes), optional: their image speed joins the camera's in choosing the number of renders.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ import numpy as np
 
 PoseFn = Callable[[float], np.ndarray]
 RenderFn = Callable[[np.ndarray], np.ndarray]
+RenderAtFn = Callable[[np.ndarray, float], np.ndarray]
+PointsFn = Callable[[float], np.ndarray]
 
 
 def camera_velocity(pose_at: PoseFn, t_s: float, h_s: float = 1e-3) -> tuple[np.ndarray, np.ndarray]:
@@ -55,6 +62,27 @@ def image_speed_px_s(K: np.ndarray, width: int, height: int, omega: np.ndarray, 
     return float(rot + trans)
 
 
+def points_image_speed_px_s(K: np.ndarray, pose_at: PoseFn, points_at: PointsFn, t_s: float,
+                            h_s: float = 1e-3) -> float:
+    """Largest image speed (px/s) of the world points points_at(t) seen by the camera pose_at(t), by
+    central differences over +-h_s (camera and object motion together); points behind the camera or
+    nearer than 1 cm are ignored."""
+    uv = []
+    for t in (t_s - h_s, t_s + h_s):
+        pts = np.asarray(points_at(t), dtype=np.float64).reshape(-1, 3)
+        c2w = np.asarray(pose_at(t), dtype=np.float64)
+        pc = (pts - c2w[:3, 3]) @ c2w[:3, :3]                # world -> camera (OpenCV)
+        z = pc[:, 2]
+        ok = z > 0.01
+        u = np.full((pts.shape[0], 2), np.nan)
+        u[ok, 0] = K[0, 0] * pc[ok, 0] / z[ok] + K[0, 2]
+        u[ok, 1] = K[1, 1] * pc[ok, 1] / z[ok] + K[1, 2]
+        uv.append(u)
+    d = np.hypot(*(uv[1] - uv[0]).T) / (2 * h_s)
+    d = d[np.isfinite(d)]
+    return float(d.max()) if d.size else 0.0
+
+
 def near_depth(depth_m: np.ndarray | None, quantile: float = 0.05) -> float:
     """A robust near distance (m) of the frame: the 5th percentile of positive depth (inf if none)."""
     if depth_m is None:
@@ -71,11 +99,16 @@ class SubframeIntegrator:
     `integrate(t_s, rgb_linear, depth_m)` returns (image (H, W, 3) float32 linear, info dict with the
     number of renders and the expected streak/skew in px)."""
 
-    def __init__(self, K: np.ndarray, width: int, height: int, pose_at: PoseFn, render_linear: RenderFn, *,
+    def __init__(self, K: np.ndarray, width: int, height: int, pose_at: PoseFn, render_linear: RenderFn | None, *,
                  shutter_s: float = 0.0, readout_s: float = 0.0, px_per_subframe: float = 1.0,
-                 max_subframes: int = 64):
+                 max_subframes: int = 64, render_linear_at: RenderAtFn | None = None,
+                 moving_points_at: PointsFn | None = None):
         if shutter_s < 0 or readout_s < 0:
             raise ValueError(f"shutter_s and readout_s must be >= 0, got {shutter_s}, {readout_s}")
+        if render_linear is None and render_linear_at is None:
+            raise ValueError("give render_linear(pose) or render_linear_at(pose, t_s)")
+        self.render_linear_at = render_linear_at
+        self.moving_points_at = moving_points_at
         self.K = np.asarray(K, dtype=np.float64)
         self.width, self.height = int(width), int(height)
         self.pose_at, self.render_linear = pose_at, render_linear
@@ -108,6 +141,8 @@ class SubframeIntegrator:
     def integrate(self, t_s: float, rgb_linear: np.ndarray, depth_m: np.ndarray | None = None):
         omega, v = camera_velocity(self.pose_at, t_s)
         speed = image_speed_px_s(self.K, self.width, self.height, omega, v, near_depth(depth_m))
+        if self.moving_points_at is not None:
+            speed = max(speed, points_image_speed_px_s(self.K, self.pose_at, self.moving_points_at, t_s))
         m = self.n_subframes(speed)
         info = {"subframes": m, "speed_px_s": speed, "streak_px": speed * self.shutter_s,
                 "skew_px": speed * self.readout_s}
@@ -121,7 +156,11 @@ class SubframeIntegrator:
             rows = np.nonzero(w[:, j])[0]
             if rows.size == 0:
                 continue
-            img = np.asarray(self.render_linear(self.pose_at(t_s + float(dt))), dtype=np.float32)
+            t_sub = t_s + float(dt)
+            if self.render_linear_at is not None:
+                img = np.asarray(self.render_linear_at(self.pose_at(t_sub), t_sub), dtype=np.float32)
+            else:
+                img = np.asarray(self.render_linear(self.pose_at(t_sub)), dtype=np.float32)
             r0, r1 = rows[0], rows[-1] + 1
             out[r0:r1] += w[r0:r1, j, None, None] * img[r0:r1]
         return out, info

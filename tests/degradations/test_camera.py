@@ -66,3 +66,45 @@ def test_develop_clean_is_srgb_of_exposed():
 def test_meter_exposure_maps_log_average_to_key():
     img = np.full((10, 10, 3), 0.045, np.float32)
     assert cam.meter_exposure(img) == pytest.approx(0.18 / (0.045 + 1e-4), rel=1e-4)
+
+
+@pytest.mark.parametrize("lam", [0.03, 0.7, 2.37, 17.6, 40.13, 63.97])
+def test_table_poisson_sampler_matches_the_poisson_law(lam):
+    # read noise 0, gain 1: DN is the electron count itself; lambda off the 1/16 grid exercises the
+    # remainder path, large lambda the ambiguous guide cells
+    from scipy.stats import chi2, poisson
+
+    from simgen.degradations.noise import sample_dn
+
+    n = 400_000
+    dn = sample_dn(np.full(n, lam, np.float32), 1.0, 0.0, 1.0, 1e9, 65535, 64.0,
+                   np.random.default_rng(int(lam * 100))).astype(np.int64)
+    k = np.arange(dn.max() + 1)
+    obs = np.bincount(dn)
+    exp = poisson.pmf(k, np.float32(lam)) * n
+    ok = exp > 10
+    stat = (((obs[ok] - exp[ok]) ** 2) / exp[ok]).sum() + (obs[~ok].sum() - exp[~ok].sum()) ** 2 / max(exp[~ok].sum(), 1)
+    assert stat < chi2.ppf(0.999, ok.sum()), (stat, ok.sum())
+    assert abs(dn.mean() - lam) < 5 * np.sqrt(lam / n) + 1e-9
+
+
+def test_normal_table_is_standard_and_sampler_deterministic():
+    from simgen.degradations.noise import normal_table, sample_dn
+
+    z = normal_table().astype(np.float64)
+    assert abs(z.mean()) < 1e-9 and abs(z.var() - 1.0) < 1e-6 and z.max() > 4.3
+    x = np.random.default_rng(3).uniform(0, 0.02, (60, 80, 3)).astype(np.float32)
+    a = sample_dn(x, 6000.0, 3.0, 0.68, 6000.0, 4095, 64.0, np.random.default_rng(9))
+    b = sample_dn(x, 6000.0, 3.0, 0.68, 6000.0, 4095, 64.0, np.random.default_rng(9))
+    c = sample_dn(x, 6000.0, 3.0, 0.68, 6000.0, 4095, 64.0, np.random.default_rng(10))
+    assert a.dtype == np.uint16 and a.shape == x.shape
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+
+
+def test_capture_srgb8_equals_linear_path():
+    sensor = cam.SensorParams()
+    x = np.random.default_rng(4).uniform(0, 0.5, (40, 50, 3)).astype(np.float32)
+    e = cam.Exposure.for_low_light(-5.0, True, 16.0)
+    a = cam.capture_srgb8(x, sensor, e, np.random.default_rng(1), exposure_scale=2.0)
+    b = cam.encode_srgb8(cam.capture_linear(x * np.float32(2.0), sensor, e, np.random.default_rng(1)))
+    assert np.array_equal(a, b)

@@ -63,3 +63,21 @@ def test_occlusion_aware_no_background_bleed_over_sharp_foreground():
     depth2[80:160, 100:220] = 0.12
     out2 = apply_defocus(img, depth2, 8e-3, 2.0, F)
     assert out2[120, 96, 0] > 0.15                              # red spills outside the card
+
+
+@pytest.mark.parametrize("diameter", [4.0, 7.5, 12.0, 26.0])
+@pytest.mark.parametrize("dy, dx", [(0, 1), (1, 0), (3, 3), (2, 1)])
+def test_reduced_resolution_blur_keeps_the_coc_at_every_pixel_phase(diameter, dy, dx):
+    # large discs are blurred at 1/2..1/8 resolution: the 4-sigma diameter must hold wherever the point is
+    from simgen.degradations.defocus import blur_disc
+
+    img = np.zeros((1, H, W), np.float32)
+    img[0, H // 2 + dy, W // 2 + dx] = 1.0
+    p = blur_disc(img, diameter)[0].astype(np.float64)
+    y, x = np.mgrid[0:H, 0:W]
+    for coord in (x, y):
+        m = (p * coord).sum() / p.sum()
+        d = 4.0 * np.sqrt((p * (coord - m) ** 2).sum() / p.sum())
+        assert abs(d - diameter) <= max(1.0, 0.05 * diameter), (d, diameter)
+        assert abs(m - coord[H // 2 + dy, W // 2 + dx]) < 0.05     # centroid kept (tent down, bilinear up)
+    assert abs(p.sum() - 1.0) < 1e-3

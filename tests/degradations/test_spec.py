@@ -1,6 +1,8 @@
+import numpy as np
 import pytest
 
 from simgen.core.errors import ConfigError
+from simgen.degradations import Degrader
 from simgen.degradations.spec import EFFECTS, LEVELS, PARAMS, load_preset, parse_degrade
 
 
@@ -80,3 +82,28 @@ def test_ranges_are_drawn_per_clip(tmp_path):
     b = spec.effects[0].resolve(np.random.default_rng(1))["visibility_m"]
     c = spec.effects[0].resolve(np.random.default_rng(2))["visibility_m"]
     assert a == b and a != c and 3.0 <= a <= 9.0
+
+
+def test_spacedg_preset_carries_the_documented_values(room_small):
+    """Level 5 of the SpaceDG preset = the values recorded in the background notes: 80 sub-poses,
+    Kannala-Brandt k1 = -0.235, over-exposure +2.8..+3.3 EV, low resolution 0.02..0.05."""
+    group = {e.name: e for e in parse_degrade("spacedg").one_of[0]}
+    assert len(group) == 9
+    mb = group["motion_blur"].resolve(np.random.default_rng(0))
+    assert mb["max_subframes"] == 80 and mb["px_per_subframe"] < 0.01
+    ld = group["lens_distortion"].resolve(np.random.default_rng(0))
+    assert ld["model"] == "kannala_brandt" and ld["k1"] == -0.235
+    evs = [group["overexposure"].resolve(np.random.default_rng(s))["ev"] for s in range(50)]
+    scales = [group["low_resolution"].resolve(np.random.default_rng(s))["scale"] for s in range(50)]
+    assert 2.8 <= min(evs) < 2.9 and 3.2 < max(evs) <= 3.3
+    assert 0.02 <= min(scales) < 0.025 and 0.045 < max(scales) <= 0.05
+    # spacedg:2 uses simgen's level-2 values, not SpaceDG's
+    mild = {e.name: e for e in parse_degrade("spacedg:2").one_of[0]}
+    assert mild["overexposure"].resolve(np.random.default_rng(0))["ev"] == 1.5
+    # a 0.02 sensor still works end to end (320 px -> 6 px wide)
+    K, rgb, depth, inst = room_small
+    spec = parse_degrade("low_resolution:3")
+    spec = type(spec)(effects=(type(spec.effects[0])("low_resolution", None, {"scale": 0.02}),), source="x")
+    dg = Degrader(spec, K, rgb.shape[1], rgb.shape[0], 30.0, np.random.default_rng(0))
+    f = dg.process(0, 0.0, rgb, depth, inst)
+    assert dg.derived["low_resolution"]["sensor_width"] == 6 and f.rgb8.shape == rgb.shape
