@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-import shapely
 from shapely.geometry import Point, Polygon
 
 from simgen.cameras.motion import Stop
@@ -75,26 +74,47 @@ def random_stops(cfg, grid, reach, rng: np.random.Generator, n: int = 60, min_st
     return stops
 
 
-def scripted_stops(cfg, grid, reach) -> list[Stop]:
-    """Waypoints from cfg.script: {"waypoints": [{"xy": [x, y], "yaw_deg": a | null, "hold_s": t}]}."""
+def scripted_stops(cfg, grid, reach, scene=None) -> list[Stop]:
+    """Waypoints from cfg.script: {"units": "m" | "fraction", "waypoints": [{"xy": [x, y], "yaw_deg": a | null,
+    "hold_s": t}]}. units "m" (default): world metres, each waypoint within 0.5 m of reachable free space.
+    units "fraction": xy in [0, 1] across the bounding box of the scene's rooms, snapped to the nearest
+    reachable free-space cell (one script fits every scene). A relative path not found from the working
+    directory is looked up in the camera preset folder."""
+    from simgen.core.presets import preset_dir
+
     if not cfg.script:
         raise ConfigError("camera mode 'scripted' needs camera.script = a JSON or TOML waypoint file")
     path = Path(cfg.script)
+    if not path.is_file() and not path.is_absolute():
+        path = preset_dir("cameras") / cfg.script
     if not path.is_file():
         raise ConfigError(f"camera.script file not found: {cfg.script}")
     data = json.loads(path.read_text()) if path.suffix == ".json" else read_toml(path, "waypoint file")
     wps = data.get("waypoints") if isinstance(data, dict) else None
     if not wps:
         raise ConfigError(f"{cfg.script}: needs a non-empty 'waypoints' list")
+    units = data.get("units", "m")
+    if units not in ("m", "fraction"):
+        raise ConfigError(f"{cfg.script}: units must be 'm' or 'fraction', got {units!r}")
+    if units == "fraction":
+        if scene is None:
+            raise ConfigError(f"{cfg.script}: units 'fraction' needs the scene")
+        pts = np.concatenate([np.asarray(r.polygon, float) for r in scene.rooms])
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+    nodes = np.nonzero(reach)[0]
     stops = []
     for i, w in enumerate(wps):
         try:
             xy = np.asarray(w["xy"], dtype=float)[:2]
         except (KeyError, TypeError, ValueError):
             raise ConfigError(f"{cfg.script}: waypoint {i} needs xy = [x, y], got {w!r}") from None
-        k = grid.nearest(xy)
-        if not reach[k] or np.linalg.norm(grid.xy[k] - xy) > 0.5:
-            raise ConfigError(f"{cfg.script}: waypoint {i} at {xy.tolist()} is not in reachable free space")
+        if units == "fraction":
+            xy = lo + np.clip(xy, 0.0, 1.0) * (hi - lo)
+            k = int(nodes[np.argmin(np.sum((grid.xy[nodes] - xy) ** 2, axis=1))])
+        else:
+            k = grid.nearest(xy)
+            if not reach[k] or np.linalg.norm(grid.xy[k] - xy) > 0.5:
+                raise ConfigError(f"{cfg.script}: waypoint {i} at {xy.tolist()} is not in reachable free space")
         yaw = w.get("yaw_deg")
         stops.append(Stop(tuple(grid.xy[k]), None if yaw is None else float(np.deg2rad(yaw)),
                           float(w.get("hold_s", 0.0)), (), "waypoint"))

@@ -1,20 +1,26 @@
-"""Timed, smooth camera motion through a list of stops: the `Trajectory` the pipeline renders.
+"""Timed, smooth camera motion: the `Trajectory` the pipeline renders, built from pieces.
 
-Position: between two stops the camera follows a C2 cubic spline of the (string-pulled, smoothed)
-free-space path, with a minimum-jerk arc-length profile s(t) = L * (10u^3 - 15u^4 + 6u^5): zero
-speed and acceleration at the stops, peak speed 1.875 L / T. Where the walk turns sharply the piece
-takes longer (the yaw limits below decide).
-Heading: while walking it looks `heading_lead_m` ahead along the path (heading leads motion), smoothed
-along the path. Near a stop it blends into the stop's look heading with a minimum-jerk weight w(t):
-yaw = (1 - w) * walk_heading + w * look_heading, w = 1 at the stop (held for `hold_s`). Every piece is
-built from C2 functions whose first and second derivatives vanish at the stops, so position and yaw
-are C2 over the whole walk. Durations are stretched until the sampled yaw rate and acceleration stay
-under the preset's caps. Eye height and pitch are constant per scene; roll is 0.
+Pieces (times in s):
+- `leg`: a continuous walk from rest to rest along a C2 cubic spline of the (string-pulled, smoothed)
+  free-space path, passing *through* any number of viewpoints without stopping. Arc length s(t) is a
+  C2 spline of a speed profile: cruise at `speed_mps`, slowed where the heading must turn (yaw rate
+  |dpsi/ds| v <= 0.9 max_yaw_rate, yaw acceleration |d2psi/ds2| v^2 <= 0.5 max_yaw_accel), linear
+  acceleration <= `max_accel_mps2`, zero speed at both ends; the profile is smoothed in time so the
+  acceleration is continuous, then checked on samples and slowed locally until every cap holds.
+  Heading psi(s): toward the point `heading_lead_m` ahead along the path (heading leads motion),
+  blended with a minimum-jerk weight into each pass-through viewpoint's look heading around it.
+- `turn`: turn in place (minimum-jerk yaw, <= 180 deg, within the yaw rate and acceleration caps),
+  used where the walk must stop: at its ends, and at viewpoints whose look heading is more than
+  `pass_through_deg` off the walking direction or where the path reverses (look-around).
+- `hold`: stand still for `hold_s` facing a viewpoint where the walk stopped.
+Position, yaw and their first two derivatives are continuous everywhere (every piece starts and ends
+at rest with zero acceleration). Eye height and pitch are constant per scene; roll is 0.
 """
 
 from __future__ import annotations
 
 import bisect
+import logging
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,8 +30,11 @@ from scipy.ndimage import gaussian_filter1d
 from simgen.cameras.views import camera_rotation
 from simgen.core.transforms import make_pose
 
+log = logging.getLogger(__name__)
 MIN_JERK_PEAK = 1.875          # peak / mean velocity of a minimum-jerk profile
 MIN_JERK_ACC = 5.7735          # peak acceleration of a unit minimum-jerk move over unit time
+STEP_M = 0.02                  # arc-length sampling of legs
+DT_S = 0.02                    # time sampling of legs
 
 
 def min_jerk(u):
@@ -56,7 +65,8 @@ class Stop:
 
 @dataclass(frozen=True)
 class Piece:
-    """One piece of the timeline (times in s). kind: walk | turn | hold."""
+    """One piece of the timeline. kind: leg | turn | hold. Legs: path (s -> xy), heading (s -> unwrapped
+    yaw) and s_of_t (t - t0 -> s) splines."""
 
     t0: float
     t1: float
@@ -65,29 +75,25 @@ class Piece:
     yaw0: float                          # unwrapped yaw at t0
     yaw1: float                          # unwrapped yaw at t1
     length_m: float = 0.0
-    path: object = None                  # CubicSpline s -> (x, y)
-    heading: object = None               # CubicSpline s -> walk heading (unwrapped, rad)
-    ramp_in_s: float = 0.0
-    ramp_out_s: float = 0.0
+    path: object = None
+    heading: object = None
+    s_of_t: object = None
+
+    def states(self, ts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(xy (n, 2), yaw (n,)) at times ts (n,) inside the piece."""
+        ts = np.asarray(ts, dtype=np.float64)
+        T = self.t1 - self.t0
+        if self.kind == "hold" or T <= 0:
+            return np.tile(np.asarray(self.xy0, float), (len(ts), 1)), np.full(len(ts), self.yaw0)
+        if self.kind == "turn":
+            return (np.tile(np.asarray(self.xy0, float), (len(ts), 1)),
+                    self.yaw0 + np.sign(self.yaw1 - self.yaw0) * turn_angle(ts - self.t0, *self.s_of_t))
+        s = np.clip(self.s_of_t(np.clip(ts - self.t0, 0.0, T)), 0.0, self.length_m)
+        return np.asarray(self.path(s)).reshape(-1, 2), np.asarray(self.heading(s)).reshape(-1)
 
     def state(self, t: float) -> tuple[np.ndarray, float]:
-        T = self.t1 - self.t0
-        u = 0.0 if T <= 0 else (t - self.t0) / T
-        if self.kind == "hold":
-            return np.array(self.xy0), self.yaw0
-        if self.kind == "turn":
-            return np.array(self.xy0), self.yaw0 + (self.yaw1 - self.yaw0) * float(min_jerk(u))
-        s = self.length_m * float(min_jerk(u))
-        xy = np.asarray(self.path(s))
-        psi = float(self.heading(s))
-        tau = t - self.t0
-        if self.ramp_in_s > 0 and tau < self.ramp_in_s:
-            w = 1.0 - float(min_jerk(tau / self.ramp_in_s))
-            psi = (1 - w) * psi + w * self.yaw0
-        elif self.ramp_out_s > 0 and self.t1 - t < self.ramp_out_s:
-            w = 1.0 - float(min_jerk((self.t1 - t) / self.ramp_out_s))
-            psi = (1 - w) * psi + w * self.yaw1
-        return xy, psi
+        xy, yaw = self.states(np.array([t]))
+        return xy[0], float(yaw[0])
 
 
 @dataclass(frozen=True)
@@ -115,6 +121,18 @@ class Trajectory:
     def duration_s(self) -> float:
         return float(self.pieces[-1].t1)
 
+    def states(self, ts) -> tuple[np.ndarray, np.ndarray]:
+        """(xy (n, 2) world m, unwrapped yaw (n,) rad) at times ts (clamped to the timeline)."""
+        ts = np.clip(np.asarray(ts, dtype=np.float64).reshape(-1), 0.0, self.duration_s)
+        starts = np.array([p.t0 for p in self.pieces])
+        k = np.clip(np.searchsorted(starts, ts, side="right") - 1, 0, len(self.pieces) - 1)
+        xy, yaw = np.zeros((len(ts), 2)), np.zeros(len(ts))
+        for j in np.unique(k):
+            m = k == j
+            p = self.pieces[j]
+            xy[m], yaw[m] = p.states(np.clip(ts[m], p.t0, p.t1))
+        return xy, yaw
+
     def state_at(self, t_s: float) -> tuple[np.ndarray, float]:
         """(xy (2,) world m, unwrapped yaw rad) at time t (clamped to the timeline)."""
         starts = [p.t0 for p in self.pieces]
@@ -141,21 +159,24 @@ class Trajectory:
         return v, np.array([0.0, 0.0, (yb - ya) / (b - a)])
 
 
-def _spline_path(pts: np.ndarray) -> tuple[CubicSpline, float]:
+def wrap_near(angle: float, ref: float) -> float:
+    return ref + (angle - ref + np.pi) % (2 * np.pi) - np.pi
+
+
+def spline_path(pts: np.ndarray) -> tuple[CubicSpline | None, float]:
     """C2 spline s -> xy through a dense polyline (n, 2), parametrised by its arc length."""
     d = np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(pts, axis=0), axis=1))]
     keep = np.r_[True, np.diff(d) > 1e-6]
     pts, d = pts[keep], d[keep]
     if len(d) < 2:
         return None, 0.0
-    # re-parametrise by the arc length of the spline's own samples (close to d)
     return CubicSpline(d, pts, bc_type="natural"), float(d[-1])
 
 
-def _heading_spline(path: CubicSpline, L: float, lead_m: float, gaze_xy=None) -> CubicSpline:
-    """Walk heading along the path: toward the point `lead_m` ahead (or toward gaze_xy), smoothed, unwrapped."""
-    step = 0.02
-    s = np.linspace(0.0, L, max(4, int(np.ceil(L / step)) + 1))
+def path_heading(path: CubicSpline, L: float, lead_m: float, gaze_xy=None) -> tuple[np.ndarray, np.ndarray]:
+    """(s (m,), psi (m,)): the walking heading along a path, toward the point lead_m ahead (or toward
+    gaze_xy), smoothed and unwrapped."""
+    s = np.linspace(0.0, L, max(4, int(np.ceil(L / STEP_M)) + 1))
     p = path(s)
     if gaze_xy is not None:
         d = np.asarray(gaze_xy)[None] - p
@@ -167,58 +188,161 @@ def _heading_spline(path: CubicSpline, L: float, lead_m: float, gaze_xy=None) ->
             back = path(np.maximum(L - lead_m, 0.0))
             d[tail] = p[-1] - back
     psi = np.unwrap(np.arctan2(d[:, 1], d[:, 0]))
-    psi = gaussian_filter1d(psi, max(1.0, 0.25 / step), mode="nearest")
+    return s, gaussian_filter1d(psi, max(1.0, 0.25 / STEP_M), mode="nearest")
+
+
+def leg_heading(s: np.ndarray, psi: np.ndarray, views: list[tuple[float, float]], yaw_in: float,
+                yaw_out: float | None, blend_m: float = 0.7) -> CubicSpline:
+    """Heading spline along a leg: the walking heading psi (unwrapped near yaw_in), blended with minimum-jerk
+    weights from yaw_in at s = 0, into each pass-through view (s_v, look yaw) over blend_m either side,
+    and into yaw_out (if given) at the end."""
+    L = float(s[-1])
+    psi = psi + (wrap_near(psi[0], yaw_in) - psi[0])
+    marks = [0.0] + [sv for sv, _ in views] + [L]
+    for j, (s_v, yaw_v) in enumerate(views):
+        # windows of neighbouring views do not overlap, so each view gets exactly its look heading
+        room = min(s_v - marks[j], marks[j + 2] - s_v)
+        bm = max(0.05, min(blend_m, 0.45 * room - 0.05))
+        w = 1.0 - min_jerk((np.abs(s - s_v) - min(0.05, 0.1 * room)) / bm)
+        psi_v = wrap_near(yaw_v, float(np.interp(s_v, s, psi)))
+        psi = (1 - w) * psi + w * psi_v
+    b0 = max(1e-3, min(blend_m, 0.45 * L, 0.45 * marks[1]))
+    b1 = max(1e-3, min(blend_m, 0.45 * L, 0.45 * (L - marks[-2])))
+    w0 = 1.0 - min_jerk(s / b0)
+    psi = (1 - w0) * psi + w0 * yaw_in
+    if yaw_out is not None:
+        w1 = 1.0 - min_jerk((L - s) / b1)
+        psi = (1 - w1) * psi + w1 * wrap_near(yaw_out, float(psi[-1]))
     return CubicSpline(s, psi, bc_type="clamped")
 
 
-def _wrap_near(angle: float, ref: float) -> float:
-    return ref + (angle - ref + np.pi) % (2 * np.pi) - np.pi
+MAX_SIDEWAYS_MPS = 0.25       # walking while looking sideways: at most this speed across the look direction
 
 
-def _limits_ok(piece: Piece, rate: float, acc: float) -> float:
-    """Worst ratio of sampled |yaw rate| / rate and |yaw acc| / acc over the piece (<= 1 is within caps)."""
-    T = piece.t1 - piece.t0
-    n = max(8, int(T / 0.02))
-    ts = np.linspace(piece.t0, piece.t1, n)
-    psi = np.array([piece.state(t)[1] for t in ts])
-    dt = ts[1] - ts[0]
-    w = np.diff(psi) / dt
-    a = np.diff(w) / dt
-    return max(np.abs(w).max(initial=0.0) / rate, np.abs(a).max(initial=0.0) / acc)
-
-
-def walk_piece(t0: float, pts: np.ndarray, yaw_in: float, yaw_out: float | None, cfg, gaze_xy=None) -> Piece:
-    """A walk along polyline pts (n, 2) starting at unwrapped yaw_in and ending at look heading yaw_out
-    (None: the walking direction). Durations respect the speed, yaw rate and yaw acceleration caps."""
+def _speed_limits(heading: CubicSpline, path: CubicSpline, s: np.ndarray, cfg, scale: np.ndarray) -> np.ndarray:
+    """Speed cap (m/s) along the leg from the yaw rate and acceleration caps, the path's curvature (lateral
+    acceleration <= 0.8 max_accel_mps2) and the sideways-speed cap (no strafing)."""
     rate = np.deg2rad(cfg.max_yaw_rate_deg_s)
     acc = np.deg2rad(cfg.max_yaw_accel_deg_s2)
-    path, L = _spline_path(pts)
-    heading = _heading_spline(path, L, cfg.heading_lead_m, gaze_xy)
-    shift = _wrap_near(float(heading(0.0)), yaw_in) - float(heading(0.0))
-    heading = CubicSpline(heading.x, heading(heading.x) + shift, bc_type="clamped")
-    h_end = float(heading(L))
-    y_out = h_end if yaw_out is None else _wrap_near(yaw_out, h_end)
-    r_in = ramp_time(float(heading(0.0)) - yaw_in, rate, acc) * 1.05
-    r_out = ramp_time(y_out - h_end, rate, acc) * 1.05
-    v_peak = 0.95 * min(cfg.max_speed_mps, MIN_JERK_PEAK * cfg.speed_mps)
-    T = max(MIN_JERK_PEAK * L / v_peak, r_in + r_out + 0.2, 0.5)
-    for _ in range(12):
-        p = Piece(t0, t0 + T, "walk", tuple(pts[0]), yaw_in, y_out, L, path, heading, r_in, r_out)
-        worst = _limits_ok(p, rate, acc)
-        if worst <= 0.98:
-            return p
-        f = min(2.0, max(1.1, worst))
-        T, r_in, r_out = T * f, r_in * min(f, 1.3), r_out * min(f, 1.3)
-        T = max(T, r_in + r_out + 0.2)
-    return p
+    d1 = np.abs(heading(s, 1))
+    d2 = np.abs(heading(s, 2))
+    p1, p2 = path(s, 1), path(s, 2)
+    kappa = np.abs(p1[:, 0] * p2[:, 1] - p1[:, 1] * p2[:, 0]) / np.maximum(np.linalg.norm(p1, axis=1), 1e-9) ** 3
+    side = np.abs(np.sin(heading(s) - np.arctan2(p1[:, 1], p1[:, 0])))
+    with np.errstate(divide="ignore"):
+        v = np.minimum.reduce([np.full_like(s, min(cfg.speed_mps, 0.95 * cfg.max_speed_mps)),
+                               0.85 * rate / d1, np.sqrt(0.45 * acc / d2),
+                               np.sqrt(0.8 * cfg.max_accel_mps2 / kappa), 0.9 * MAX_SIDEWAYS_MPS / side])
+    return v * scale
+
+
+def _time_profile(s: np.ndarray, vmax: np.ndarray, a_max: float, smooth_s: float):
+    """(t (m,), s(t) (m,)) sampled every DT_S: forward/backward acceleration passes on vmax(s), zero speed at
+    both ends, then Gaussian smoothing in time (continuous acceleration; s stays monotone)."""
+    ds = np.diff(s)
+    v2 = np.minimum(vmax, 10.0) ** 2
+    v2[0] = v2[-1] = 0.0
+    for i in range(1, len(s)):
+        v2[i] = min(v2[i], v2[i - 1] + 2 * a_max * ds[i - 1])
+    for i in range(len(s) - 2, -1, -1):
+        v2[i] = min(v2[i], v2[i + 1] + 2 * a_max * ds[i])
+    v = np.sqrt(np.maximum(v2, 0.0))
+    dt = 2 * ds / np.maximum(v[1:] + v[:-1], 1e-6)
+    t = np.r_[0.0, np.cumsum(dt)]
+    pad = 3.0 * smooth_s
+    tu = np.arange(-pad, t[-1] + pad + DT_S, DT_S)
+    su = np.interp(tu, t, s)
+    su = gaussian_filter1d(su, smooth_s / DT_S, mode="nearest")
+    su[0], su[-1] = s[0], s[-1]
+    return tu - tu[0], np.maximum.accumulate(su)
+
+
+def leg_piece(t0: float, pts: np.ndarray, yaw_in: float, views: list[tuple[int, float]], cfg, gaze_xy=None,
+              yaw_out: float | None = None) -> tuple[Piece, list[float]]:
+    """A walk from rest to rest along polyline pts (n, 2) through pass-through views [(sample index into
+    pts, look yaw)], starting at heading yaw_in and ending at yaw_out (None: the walking heading).
+    Returns the piece and the time it passes each view."""
+    path, L = spline_path(pts)
+    seg = np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(pts, axis=0), axis=1))]
+    s_views = [(float(seg[i]), y) for i, y in views]
+    s_h, psi = path_heading(path, L, cfg.heading_lead_m, gaze_xy)
+    heading = leg_heading(s_h, psi, s_views, yaw_in, yaw_out)
+    s = np.linspace(0.0, L, max(4, int(np.ceil(L / STEP_M)) + 1))
+    scale = np.ones_like(s)
+    rate = np.deg2rad(cfg.max_yaw_rate_deg_s)
+    acc = np.deg2rad(cfg.max_yaw_accel_deg_s2)
+    a_max = cfg.max_accel_mps2
+    stretch = 1.0
+    for it in range(12):
+        tu, su = _time_profile(s, _speed_limits(heading, path, s, cfg, scale), 0.8 * a_max, 0.1)
+        if stretch != 1.0:
+            tu = tu * stretch
+        sp = CubicSpline(tu, su)
+        # check every cap on a fine time grid
+        tt = np.arange(0.0, tu[-1], 0.01)
+        sv = np.clip(sp(tt), 0, L)
+        v, a = sp(tt, 1), sp(tt, 2)
+        h1, h2 = heading(sv, 1), heading(sv, 2)
+        w = h1 * v
+        al = h2 * v * v + h1 * a
+        p1, p2 = path(sv, 1), path(sv, 2)
+        acc_xy = np.linalg.norm(p2 * (v * v)[:, None] + p1 * a[:, None], axis=1)       # m/s^2
+        side = np.abs(v * np.sin(heading(sv) - np.arctan2(p1[:, 1], p1[:, 0])))
+        bad = (np.abs(w) > 0.98 * rate) | (np.abs(al) > 0.98 * acc) | (np.abs(v) > 0.98 * cfg.max_speed_mps) \
+            | (acc_xy > a_max) | (side > MAX_SIDEWAYS_MPS)
+        if not bad.any():
+            break
+        log.debug("leg it %d: rate %s acc %s speed %s accxy %s side %s stretch %.2f", it,
+                  (np.abs(w) > 0.98 * rate).sum(), (np.abs(al) > 0.98 * acc).sum(),
+                  (np.abs(v) > 0.98 * cfg.max_speed_mps).sum(), (acc_xy > a_max).sum(), (side > MAX_SIDEWAYS_MPS).sum(),
+                  stretch)
+        if it >= 8:
+            stretch *= 1.15                   # last resort: the whole leg slower
+            continue
+        for sb in np.unique(np.round(sv[bad] / 0.2) * 0.2):
+            scale[np.abs(s - sb) < 0.6] *= 0.8
+    piece = Piece(t0, t0 + float(tu[-1]), "leg", tuple(pts[0]), float(yaw_in), float(heading(L)), L,
+                  path, heading, sp)
+    times = [t0 + float(np.interp(sv_, su, tu)) for sv_, _ in s_views]
+    return piece, times
+
+
+def turn_profile(delta_rad: float, rate_rad_s: float, acc_rad_s2: float) -> tuple[float, float, float]:
+    """(duration T, peak rate w, ramp time Ta) of a C2 turn by |delta|: the angular acceleration is a
+    sin^2 pulse (peak acc_rad_s2) for Ta up to the rate w <= rate_rad_s, constant w, and the mirror pulse
+    down. Faster than a minimum-jerk turn under the same caps (a 90 deg turn: 3.0 s vs 3.75 s at 45 deg/s)."""
+    d = abs(delta_rad)
+    if d < 1e-9:
+        return 0.0, 0.0, 0.0
+    w = min(rate_rad_s, np.sqrt(d * acc_rad_s2 / 2.0))
+    ta = 2.0 * w / acc_rad_s2
+    return 2.0 * ta + (d - w * ta) / w, w, ta
+
+
+def turn_angle(tau, T: float, w: float, ta: float):
+    """Angle turned (rad, >= 0) at times tau (s) into a turn_profile(T, w, ta)."""
+    tau = np.clip(np.asarray(tau, dtype=np.float64), 0.0, T)
+    if T <= 0:
+        return np.zeros_like(tau)
+
+    def ramp(x):                          # angle after x s of the up-ramp (acc = a sin^2(pi x / ta))
+        a = 2.0 * w / ta
+        return a * (x * x / 4.0 - 0.5 * (ta / (2 * np.pi)) ** 2 * (1.0 - np.cos(2 * np.pi * x / ta)))
+
+    total = w * (T - ta)                   # = ramp(ta) + cruise + ramp(ta)
+    up = ramp(np.minimum(tau, ta))
+    cruise = w * np.clip(tau - ta, 0.0, T - 2 * ta)
+    down_x = np.clip(T - tau, 0.0, ta)
+    # the down-ramp mirrors the up-ramp: angle(T - x) = total - ramp(x)
+    return np.where(tau <= T - ta, up + cruise, total - ramp(down_x))
 
 
 def turn_piece(t0: float, xy, yaw_in: float, yaw_to: float, cfg) -> Piece:
-    rate = np.deg2rad(cfg.max_yaw_rate_deg_s)
-    acc = np.deg2rad(cfg.max_yaw_accel_deg_s2)
-    y1 = _wrap_near(yaw_to, yaw_in)
-    T = max(ramp_time(y1 - yaw_in, rate, acc) * 1.05, 0.2)
-    return Piece(t0, t0 + T, "turn", tuple(xy), yaw_in, y1)
+    rate = 0.98 * np.deg2rad(cfg.max_yaw_rate_deg_s)
+    acc = 0.98 * np.deg2rad(cfg.max_yaw_accel_deg_s2)
+    y1 = wrap_near(yaw_to, yaw_in)
+    T, w, ta = turn_profile(y1 - yaw_in, rate, acc)
+    return Piece(t0, t0 + T, "turn", tuple(xy), yaw_in, y1, s_of_t=(T, w, ta))
 
 
 def hold_piece(t0: float, xy, yaw: float, hold_s: float) -> Piece:

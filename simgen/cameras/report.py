@@ -9,8 +9,8 @@ import shapely
 def sample_states(traj, dt_s: float = 0.02) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(t (n,), xy (n, 2), unwrapped yaw (n,)) on a regular grid over the whole walk."""
     ts = np.arange(0.0, traj.duration_s + 1e-9, dt_s)
-    st = [traj.state_at(t) for t in ts]
-    return ts, np.array([s[0] for s in st]).reshape(-1, 2), np.array([s[1] for s in st])
+    xy, yaw = traj.states(ts)
+    return ts, xy, yaw
 
 
 def motion_report(traj, cfg, free=None, dt_s: float = 0.02) -> dict:
@@ -36,6 +36,10 @@ def motion_report(traj, cfg, free=None, dt_s: float = 0.02) -> dict:
         "peak_yaw_rate_deg_s": float(np.rad2deg(np.abs(w).max())),
         "peak_yaw_accel_deg_s2": float(np.rad2deg(np.abs(a).max(initial=0.0))),
         "look_around_fraction": float((lead[moving] > np.deg2rad(60)).mean()) if moving.any() else 0.0,
+        # sideways speed (perpendicular to the look direction): strafing shows up here
+        "peak_sideways_speed_mps": float(np.abs(-vel[:, 0] * np.sin(yaw_mid) + vel[:, 1] * np.cos(yaw_mid)).max()),
+        "moving_fraction": float(moving.mean()),
+        "turn_in_place_s": float(sum(p.t1 - p.t0 for p in traj.pieces if p.kind == "turn")),
     }
     if free is not None:
         inside = shapely.contains_xy(free.buffer(1e-3), xy[:, 0], xy[:, 1])

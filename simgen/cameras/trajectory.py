@@ -2,8 +2,10 @@
 
 Modes (CameraConfig.mode, one preset each in cameras/):
 - egocentric: coverage walk at eye height (default). Viewpoints from a set cover of the objects
-  (simgen.cameras.views), visited in a 2-opt/or-opt order from the entrance, along shortest
-  free-space paths through the doors; smooth motion from simgen.cameras.motion.
+  (simgen.cameras.views geometric pre-scoring, simgen.cameras.cover exact evaluation with PlannerGL),
+  visited in a 2-opt/or-opt order from the entrance, along shortest free-space paths through the doors
+  (simgen.cameras.route); smooth motion passing through aligned viewpoints (simgen.cameras.motion);
+  then the close-pixel rule and the claims are checked on the delivered frames (simgen.cameras.checks).
 - elevated: the same walk with the preset's higher eye height (2.3-2.5 m).
 - revisit: the coverage walk, then back to the first viewpoint of every room already seen (in
   the order first seen): a memory test; the report lists the revisits and their times.
@@ -14,7 +16,7 @@ Modes (CameraConfig.mode, one preset each in cameras/):
   yaw_deg = 90, hold_s = 1.0}, ...]), joined by free-space shortest paths.
 
 Frame budget: frames = 0 -> the whole walk at fps. frames = N -> N frames spread over the whole
-walk; for the coverage modes every viewpoint gets a frame at its hold (the rest fill the largest
+walk; for the coverage modes every viewpoint gets a frame when it is seen (the rest fill the largest
 gaps), and when N is smaller than the number of viewpoints the ones covering least are left out
 and reported (`not_in_frames`). The walk is capped at max_duration_s: viewpoints that do not fit
 are dropped, least useful first (`dropped_for_time`).
@@ -25,15 +27,15 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-from scipy.ndimage import gaussian_filter1d
 
 from simgen.cameras import views as V
-from simgen.cameras.freespace import (
-    air_map, build_grid, free_space, grid_path, string_pull, walk_region,
-)
+from simgen.cameras.checks import close_fractions, confirm_claims
+from simgen.cameras.cover import ExactViews, set_cover
+from simgen.cameras.freespace import air_map, build_grid, free_space, walk_region
 from simgen.cameras.modes import orbit_stops, random_stops, scripted_stops
-from simgen.cameras.motion import Stop, Trajectory, hold_piece, turn_piece, walk_piece
+from simgen.cameras.motion import Stop, Trajectory
 from simgen.cameras.report import motion_report
+from simgen.cameras.route import Router, align_views, build_pieces, merge_close_views
 from simgen.cameras.tour import mst_lower_bound, open_tour, path_length
 from simgen.core.errors import RejectedScene
 from simgen.core.transforms import intrinsics_from_hfov
@@ -42,105 +44,8 @@ log = logging.getLogger(__name__)
 COVERAGE_MODES = ("egocentric", "elevated", "revisit")
 
 
+TURN_COST_M_PER_RAD = 0.6   # tour order: a radian of turning costs as much as this much walking
 PLAN_MARGIN_M = 0.05   # planned paths keep clearance_m + this from geometry
-
-
-def _smooth_path(pts: np.ndarray, free, step_m: float = 0.02) -> np.ndarray:
-    """Resample a polyline at step_m and smooth it, keeping it inside `free` (less smoothing if not)."""
-    import shapely
-
-    d = np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(pts, axis=0), axis=1))]
-    if len(pts) < 2 or d[-1] < 1e-6:
-        return pts[:1]
-    s = np.linspace(0.0, d[-1], max(2, int(np.ceil(d[-1] / step_m)) + 1))
-    res = np.stack([np.interp(s, d, pts[:, 0]), np.interp(s, d, pts[:, 1])], axis=1)
-    return _smooth_sigma(res, s, free, step_m)[0]
-
-
-def _smooth_sigma(res: np.ndarray, s: np.ndarray, free, step_m: float):
-    """(smoothed polyline, sigma used) for a resampled polyline res (n, 2) at arc lengths s (n,)."""
-    import shapely
-
-    for sigma_m in (0.35, 0.25, 0.15, 0.08, 0.04):
-        # blend the smoothed curve in from both ends so the ends stay put without a kink
-        ramp = np.clip(np.minimum(s, s[-1] - s) / (2.5 * sigma_m), 0.0, 1.0)
-        b = (ramp ** 3 * (10 - 15 * ramp + 6 * ramp ** 2))[:, None]
-        sm = res + b * (gaussian_filter1d(res, sigma_m / step_m, axis=0, mode="nearest") - res)
-        if np.all(shapely.contains_xy(free, sm[:, 0], sm[:, 1])):
-            return sm, sigma_m
-    return res, 0.0
-
-
-def _best_smooth(pulls: list[np.ndarray], free, step_m: float = 0.02) -> np.ndarray:
-    """The smoothest of several string-pulled versions of one path."""
-    best = None
-    for pts in pulls:
-        d = np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(pts, axis=0), axis=1))]
-        if len(pts) < 2 or d[-1] < 1e-6:
-            return pts[:1]
-        s = np.linspace(0.0, d[-1], max(2, int(np.ceil(d[-1] / step_m)) + 1))
-        res = np.stack([np.interp(s, d, pts[:, 0]), np.interp(s, d, pts[:, 1])], axis=1)
-        sm, sigma = _smooth_sigma(res, s, free, step_m)
-        if best is None or sigma > best[1]:
-            best = (sm, sigma)
-    return best[0]
-
-
-class _Router:
-    """Shortest smoothed free-space paths between grid nodes (Dijkstra rows cached per source)."""
-
-    def __init__(self, grid, free, slack_m: float = 0.12):
-        import shapely
-
-        self.grid, self.free, self._rows = grid, free, {}
-        # string pulling keeps `slack_m` from the free-space border where it can, so smoothing has room
-        self.inner = free.buffer(-slack_m)
-        self.margin = free.buffer(-0.04)       # splines through sharp corners overshoot by a few cm
-        shapely.prepare(self.inner)
-        shapely.prepare(self.margin)
-
-    def _row(self, src: int):
-        if src not in self._rows:
-            d, p = self.grid.shortest([src])
-            self._rows[src] = (d[0], p[0])
-        return self._rows[src]
-
-    def dist(self, a: int, b: int) -> float:
-        return float(self._row(a)[0][b])
-
-    def path(self, a_xy, b_xy) -> np.ndarray:
-        a, b = self.grid.nearest(a_xy), self.grid.nearest(b_xy)
-        nodes = grid_path(self._row(a)[1], a, b)
-        pts = np.vstack([np.asarray(a_xy)[None], self.grid.xy[nodes[1:-1]] if len(nodes) > 2 else np.zeros((0, 2)),
-                         np.asarray(b_xy)[None]])
-        return _best_smooth([string_pull(pts, self.inner), string_pull(pts, self.margin)], self.free)
-
-
-def build_pieces(stops: list[Stop], router: _Router, cfg, yaw0: float):
-    """Timeline pieces through the stops, and the time each stop's hold is centred on."""
-    pieces, times = [], []
-    t, yaw, xy = 0.0, float(yaw0), np.asarray(stops[0].xy, float)
-    first = stops[0]
-    if first.yaw_rad is not None and abs(first.yaw_rad - yaw) > 1e-6:
-        pieces.append(turn_piece(t, xy, yaw, first.yaw_rad, cfg))
-        t, yaw = pieces[-1].t1, pieces[-1].yaw1
-    for k, st in enumerate(stops):
-        if k > 0:
-            pts = router.path(xy, st.xy) if st.via is None else _smooth_path(np.asarray(st.via), router.free)
-            if len(pts) >= 2 and np.ptp(pts, axis=0).max() > 0.05:
-                p = walk_piece(t, pts, yaw, st.yaw_rad, cfg, gaze_xy=st.gaze_xy)
-            else:
-                p = turn_piece(t, xy, yaw, yaw if st.yaw_rad is None else st.yaw_rad, cfg)
-            pieces.append(p)
-            t, yaw, xy = p.t1, p.yaw1, np.asarray(st.xy, float)
-        hold = st.hold_s if st.tag != "waypoint" or st.hold_s > 0 else 0.0
-        if hold > 0:
-            pieces.append(hold_piece(t, xy, yaw, hold))
-        times.append(t + hold / 2)
-        t = t + hold
-    if not pieces:
-        pieces.append(hold_piece(0.0, xy, yaw, 1.0))
-    return pieces, times
 
 
 def _frame_times(total_s: float, cfg, stop_times: list[float], priority: list[int]):
@@ -189,14 +94,15 @@ def plan_trajectory(scene, cfg, rng: np.random.Generator, wall_thickness_m: floa
         start_p, yaw0 = grid.xy[0], 0.0
     start = grid.nearest(start_p)
     reach = grid.component_of(start)
-    router = _Router(grid, free)
+    router = Router(grid, free)
     start_stop = Stop(tuple(grid.xy[start]), yaw0, 0.0, (), "start")
     report: dict = {"mode": cfg.mode}
     K = intrinsics_from_hfov(cfg.width, cfg.height, cfg.hfov_deg)
     ids = [int(o.id) for o in scene.objects]
 
+    exact = None
     if cfg.mode in COVERAGE_MODES:
-        stops, priority, info = _coverage_stops(scene, cfg, grid, reach, free, wall_thickness_m, eye_h, pitch,
+        stops, priority, info, exact = _coverage_stops(scene, cfg, grid, reach, free, wall_thickness_m, eye_h, pitch,
                                                 K, start_stop, router, planner_gl)
         report.update(info)
     elif cfg.mode == "orbit":
@@ -204,11 +110,11 @@ def plan_trajectory(scene, cfg, rng: np.random.Generator, wall_thickness_m: floa
     elif cfg.mode == "random_walk":
         stops, priority = [start_stop] + random_stops(cfg, grid, reach, rng), []
     elif cfg.mode == "scripted":
-        stops, priority = [start_stop] + scripted_stops(cfg, grid, reach), []
+        stops, priority = [start_stop] + scripted_stops(cfg, grid, reach, scene), []
     else:
         raise ValueError(f"unknown camera mode {cfg.mode!r}")
 
-    pieces, stop_times = build_pieces(stops, router, cfg, yaw0)
+    pieces, stop_times, rested = build_pieces(stops, router, cfg, yaw0)
     dropped: list[int] = []
     if cfg.mode in COVERAGE_MODES:
         while pieces[-1].t1 > cfg.max_duration_s and len(stops) > 2:
@@ -217,20 +123,48 @@ def plan_trajectory(scene, cfg, rng: np.random.Generator, wall_thickness_m: floa
             dropped.extend(stops[k].targets)
             stops.pop(k)
             priority = [p if p < k else p - 1 for p in priority if p != k]
-            pieces, stop_times = build_pieces(stops, router, cfg, yaw0)
-    else:
-        # baselines: cut the walk at max_duration_s
-        while pieces[-1].t1 > cfg.max_duration_s and len(pieces) > 1:
-            pieces.pop()
-    total = float(pieces[-1].t1)
-    times, left_out, uniform = _frame_times(total, cfg, stop_times, priority)
-    traj = Trajectory(width=cfg.width, height=cfg.height, fps=cfg.fps, K=K, eye_height_m=float(eye_h),
-                      pitch_down_rad=pitch, pieces=tuple(pieces), n_frames=len(times), frame_times_s=times,
-                      stops=tuple(stops), stop_times_s=tuple(stop_times))
+            pieces, stop_times, rested = build_pieces(stops, router, cfg, yaw0)
+    elif pieces[-1].t1 > cfg.max_duration_s:
+        # baselines: the longest prefix of the stops that fits in max_duration_s (binary search)
+        lo, hi = 1, len(stops) - 1
+        while lo < hi:
+            m = (lo + hi + 1) // 2
+            if build_pieces(stops[:m + 1], router, cfg, yaw0)[0][-1].t1 <= cfg.max_duration_s:
+                lo = m
+            else:
+                hi = m - 1
+        stops = stops[:lo + 1]
+        pieces, stop_times, rested = build_pieces(stops, router, cfg, yaw0)
+    def timed(pieces, stop_times):
+        total = float(pieces[-1].t1)
+        times, left_out, uniform = _frame_times(total, cfg, stop_times, priority)
+        return Trajectory(width=cfg.width, height=cfg.height, fps=cfg.fps, K=K, eye_height_m=float(eye_h),
+                          pitch_down_rad=pitch, pieces=tuple(pieces), n_frames=len(times), frame_times_s=times,
+                          stops=tuple(stops), stop_times_s=tuple(stop_times)), left_out, uniform, total
+
+    traj, left_out, uniform, total = timed(pieces, stop_times)
+    close_info: dict = {"close_check": "not run (no planner_gl)"}
+    if planner_gl is not None:
+        if exact is None:
+            planner_gl.load_scene(scene)
+        traj, left_out, uniform, total, close_info = _enforce_close_rule(
+            planner_gl, traj, cfg, scene, wall_thickness_m, eye_h, stops, yaw0, timed, (left_out, uniform, total))
+        stop_times = list(traj.stop_times_s)
+    times = traj.frame_times_s
+    unconfirmed: list[int] = []
+    if exact is not None:
+        confirmed = confirm_claims(exact, traj, stop_times, stops)
+        for k, ids_ok in confirmed.items():
+            unconfirmed += [int(i) for i in stops[k].targets if int(i) not in ids_ok]
+            stops[k] = Stop(stops[k].xy, stops[k].yaw_rad, stops[k].hold_s, tuple(sorted(ids_ok)), stops[k].tag)
+        traj = Trajectory(**{**traj.__dict__, "stops": tuple(stops)})
     planned = sorted({int(i) for s in stops for i in s.targets} - {int(i) for k in left_out for i in stops[k].targets})
+    report.update(close_info)
+    report["unconfirmed_at_frames"] = sorted(set(unconfirmed) - set(planned))
     report.update(motion_report(traj, cfg, free_true))
     report.update({
         "n_viewpoints_visited": sum(1 for s in stops if s.tag in ("view", "revisit")),
+        "n_stops_at_viewpoints": sum(1 for s, r in zip(stops, rested) if r and s.tag in ("view", "revisit")),
         "planned_targets": planned,
         "dropped_for_time": sorted(int(i) for i in dropped),
         "not_in_frames": sorted(int(i) for k in left_out for i in stops[k].targets),
@@ -244,6 +178,31 @@ def plan_trajectory(scene, cfg, rng: np.random.Generator, wall_thickness_m: floa
                    "kind": s.tag, "targets": [int(i) for i in s.targets]} for s, t in zip(stops, stop_times)],
     })
     return Trajectory(**{**traj.__dict__, "report": report})
+
+
+def _enforce_close_rule(planner_gl, traj, cfg, scene, wall_thickness_m, eye_h, stops, yaw0, timed, rest):
+    """The close-pixel rule on the delivered frames (simgen.cameras.checks). If some frame has more than
+    close_fraction_max of its pixels closer than close_depth_m, the walk is routed again through free
+    space eroded by close_depth_m / 2 more (the stops stay where they are) and checked again; frames that
+    still break the rule are reported in `close_frames_over`."""
+    left_out, uniform, total = rest
+    frac = close_fractions(planner_gl, traj, cfg)
+    rerouted = False
+    if len(frac) and frac.max() > cfg.close_fraction_max:
+        free2 = free_space(scene, cfg.clearance_m + PLAN_MARGIN_M + 0.5 * cfg.close_depth_m, wall_thickness_m, eye_h)
+        grid2 = build_grid(free2) if not free2.is_empty else None
+        if grid2 is not None and len(grid2.xy):
+            free_plan = free_space(scene, cfg.clearance_m + PLAN_MARGIN_M, wall_thickness_m, eye_h)
+            router2 = Router(grid2, free_plan)
+            pieces2, stop_times2, _ = build_pieces(stops, router2, cfg, yaw0)
+            traj2, lo2, un2, tot2 = timed(pieces2, stop_times2)
+            frac2 = close_fractions(planner_gl, traj2, cfg)
+            if frac2.max() < frac.max() and tot2 <= cfg.max_duration_s * 1.2:
+                traj, left_out, uniform, total, frac, rerouted = traj2, lo2, un2, tot2, frac2, True
+    over = np.nonzero(frac > cfg.close_fraction_max)[0]
+    info = {"close_check": "planner_gl", "max_close_fraction": float(frac.max()) if len(frac) else 0.0,
+            "close_frames_over": [int(i) for i in over], "close_rerouted": rerouted}
+    return traj, left_out, uniform, total, info
 
 
 def _coverage_stops(scene, cfg, grid, reach, free, wall_thickness_m, eye_h, pitch, K, start_stop, router,
@@ -263,28 +222,39 @@ def _coverage_stops(scene, cfg, grid, reach, free, wall_thickness_m, eye_h, pitc
     H = len(headings)
     cand_xy = np.repeat(positions, H, axis=0)
     cand_yaw = np.tile(headings, len(positions))
-    exact = V.ExactViews(planner_gl, scene, cfg, boxes, eye_h, pitch) if planner_gl is not None else None
-    if exact is not None:
-        quality = np.where(claims, quality, 0.0) + 1e-3 * V.soft_quality(boxes, positions, headings, eye_h,
-                                                                           vis_est, cfg)
-    chosen, uncovered = V.set_cover(claims, quality, cand_xy, cand_yaw, exact)
-    views = [Stop(tuple(cand_xy[c]), float(cand_yaw[c]), cfg.hold_s,
-                  tuple(sorted(int(boxes.ids[k]) for k in s)), "view") for c, s in chosen]
+    exact = ExactViews(planner_gl, scene, cfg, boxes, eye_h, pitch) if planner_gl is not None else None
+    targeted = (lambda k: V.targeted_views(boxes, k, positions, vis_est, eye_h, pitch, K, cfg.width, cfg.height,
+                                             cfg)) if exact is not None else None
+    chosen, uncovered = set_cover(claims, quality, cand_xy, cand_yaw, exact, targeted=targeted)
+    views = []
+    for c, s in chosen:
+        xy, yaw = (cand_xy[c], cand_yaw[c]) if not isinstance(c, tuple) else (c[:2], c[2])
+        views.append(Stop((float(xy[0]), float(xy[1])), float(yaw), cfg.hold_s,
+                          tuple(sorted(int(boxes.ids[k]) for k in s)), "view"))
     nodes = [grid.nearest(start_stop.xy)] + [grid.nearest(v.xy) for v in views]
     D = np.array([[router.dist(a, b) for b in nodes] for a in nodes])
-    order = open_tour(D)
+    # tour cost: walking distance plus turning (TURN_COST_M_PER_RAD per radian between look headings)
+    yaws = np.array([start_stop.yaw_rad] + [v.yaw_rad for v in views])
+    dyaw = np.abs((yaws[:, None] - yaws[None] + np.pi) % (2 * np.pi) - np.pi)
+    order = open_tour(D + TURN_COST_M_PER_RAD * dyaw)
     ordered = [views[i - 1] for i in order[1:]]
     stops = [start_stop] + ordered
+    n_aligned = n_merged = 0
+    if exact is not None:
+        stops, n_merged = merge_close_views(stops, exact)
+        stops, n_aligned = align_views(stops, router, exact, cfg)
+        ordered = stops[1:]
     # frame priority: stops by how many objects they claim (most first)
     priority = sorted(range(1, len(stops)), key=lambda i: (-len(stops[i].targets), i))
     info = {"n_candidates": int(claims.shape[0]), "n_viewpoints_planned": len(views),
-            "exact_evaluations": exact.n_evals if exact is not None else 0,
+            "exact_evaluations": exact.n_evals if exact is not None else 0, "views_aligned_to_walk": n_aligned,
+            "views_merged": n_merged,
             "evaluator": "gl" if exact is not None else "geometric",
             "no_viewpoint": sorted(int(boxes.ids[k]) for k in uncovered),
             "tour_length_m": path_length(D, order), "tour_lower_bound_m": mst_lower_bound(D)}
     if cfg.mode == "revisit":
         stops += _revisits(scene, ordered)
-    return stops, priority, info
+    return stops, priority, info, exact
 
 
 def _revisits(scene, ordered: list[Stop]) -> list[Stop]:

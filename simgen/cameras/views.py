@@ -12,14 +12,11 @@ A candidate is (free grid position, heading) at the scene's eye height and pitch
   margins (vis >= cover_vis + 0.15, 1.5x the pixel threshold, 0.3 m inside the distance limit).
 - exact (planner_gl given): a low-resolution instance render plus solo counts of the same pose, with
   the coverage rule itself (vis margin 0.05, pixel margin 1.3x for the lower resolution).
-The set cover is a lazy greedy: candidates are ranked by their geometric gain; the best one is
-evaluated exactly (when GL is there) and accepted only if its exact gain still beats the next
-estimate. Objects no claim reaches get a targeted search over their best-placed candidates.
+The set cover and the exact evaluator live in simgen.cameras.cover.
 """
 
 from __future__ import annotations
 
-import heapq
 import logging
 from dataclasses import dataclass
 
@@ -76,23 +73,26 @@ def object_boxes(scene) -> ObjectBoxes:
 
 
 def _occluded(eye: np.ndarray, pts: np.ndarray, boxes: ObjectBoxes, owner: np.ndarray, skip: np.ndarray,
-              shrink: float = 0.85) -> np.ndarray:
-    """(R,) bool: segment eye->pts[r] passes through some box other than owner[r] / skip[owner[r]].
+              occ: np.ndarray, shrink: float = 0.85) -> np.ndarray:
+    """(R,) bool: segment eye->pts[r] passes through some box in `occ` other than owner[r] / skip[owner[r]].
 
-    pts (R, 3) world; owner (R,) object index; skip (N, N) bool pairs that never occlude each other."""
-    d = pts - eye                                                   # (R, 3)
-    o_loc = np.einsum("nji,nj->ni", boxes.axes, eye[None] - boxes.centers)          # (N, 3) eye in box frames
-    d_loc = np.einsum("nji,rj->rni", boxes.axes, d)                                 # (R, N, 3)
-    h = boxes.half[None] * shrink
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inv = 1.0 / d_loc
-        t1 = (-h - o_loc[None]) * inv
-        t2 = (h - o_loc[None]) * inv
-    tmin = np.nanmax(np.minimum(t1, t2), axis=2)
-    tmax = np.nanmin(np.maximum(t1, t2), axis=2)
+    pts (R, 3) world; owner (R,) object index; skip (N, N) bool pairs that never occlude each other;
+    occ (M,) indices of the boxes that may occlude (the others are too far to matter)."""
+    if len(occ) == 0 or len(pts) == 0:
+        return np.zeros(len(pts), bool)
+    axes = boxes.axes[occ]                                              # (M, 3, 3)
+    d = pts - eye                                                       # (R, 3)
+    o_loc = np.einsum("nji,nj->ni", axes, eye[None] - boxes.centers[occ])          # (M, 3) eye in box frames
+    d_loc = (d @ axes.transpose(1, 0, 2).reshape(3, -1)).reshape(len(pts), len(occ), 3)   # (R, M, 3)
+    d_loc[np.abs(d_loc) < 1e-12] = 1e-12
+    h = boxes.half[occ][None] * shrink
+    inv = 1.0 / d_loc
+    t1 = (-h - o_loc[None]) * inv
+    t2 = (h - o_loc[None]) * inv
+    tmin = np.minimum(t1, t2).max(axis=2)
+    tmax = np.maximum(t1, t2).min(axis=2)
     hit = (tmax >= np.maximum(tmin, 0.0)) & (tmin < 0.98)
-    hit[np.arange(len(pts)), owner] = False
-    hit &= ~skip[owner]
+    hit &= (occ[None] != owner[:, None]) & ~skip[owner][:, occ]
     return hit.any(axis=1)
 
 
@@ -101,15 +101,13 @@ def geometric_views(boxes: ObjectBoxes, positions: np.ndarray, headings: np.ndar
     """Claims and quality of every candidate.
 
     positions (P, 2), headings (H,) rad. Returns (claims (P*H, N) bool, quality (P*H, N) float, vis_est (P, N)).
-    Candidate c = p * H + h."""
+    Candidate c = p * H + h. vis_est is only computed for objects within cover_max_distance_m (0 beyond)."""
     N, P, H = len(boxes.ids), len(positions), len(headings)
     if N == 0 or P == 0:
         return np.zeros((P * H, N), bool), np.zeros((P * H, N)), np.zeros((P, N))
     # sample points per object and the pairs that never occlude (support, containers)
-    pts = boxes.centers[:, None] + np.einsum("nij,nkj->nki", boxes.axes, _BOX_POINTS[None] * boxes.half[:, None])
-    S = pts.shape[1]
-    pts = pts.reshape(-1, 3)
-    owner = np.repeat(np.arange(N), S)
+    pts_all = boxes.centers[:, None] + np.einsum("nij,nkj->nki", boxes.axes, _BOX_POINTS[None] * boxes.half[:, None])
+    S = pts_all.shape[1]
     skip = np.zeros((N, N), bool)
     for i, s in enumerate(boxes.support):
         if s >= 0:
@@ -117,17 +115,27 @@ def geometric_views(boxes: ObjectBoxes, positions: np.ndarray, headings: np.ndar
     rel = np.einsum("nji,mnj->mni", boxes.axes, boxes.centers[:, None] - boxes.centers[None])   # (M, N, 3)
     skip |= np.all(np.abs(rel) <= boxes.half[None] + 1e-6, axis=2)          # m's centre inside n's box
     np.fill_diagonal(skip, True)
+    radius = np.linalg.norm(boxes.half, axis=1)
+    reach_m = cfg.cover_max_distance_m
+    step_m = 2.0 * air.cell_m                       # walls are >= 0.1 m thick
     vis_est = np.zeros((P, N))
     for p in range(P):
         eye = np.array([positions[p, 0], positions[p, 1], eye_h])
-        blocked = _occluded(eye, pts, boxes, owner, skip)
-        # wall test: samples every <= air.cell_m along the longest ray (walls are >= 0.1 m thick)
+        dc = np.linalg.norm(boxes.centers - eye, axis=1)
+        near = np.nonzero(dc <= reach_m)[0]
+        if len(near) == 0:
+            continue
+        pts = pts_all[near].reshape(-1, 3)
+        owner = np.repeat(near, S)
+        occ = np.nonzero(dc <= reach_m + 2.0 * radius)[0]
+        blocked = _occluded(eye, pts, boxes, owner, skip, occ)
+        # wall test: samples every step_m along each ray
         far = float(np.linalg.norm(pts[:, :2] - eye[:2], axis=1).max())
-        ts = np.linspace(0.02, 0.92, max(8, int(np.ceil(0.9 * far / air.cell_m))))
+        ts = np.linspace(0.02, 0.92, max(8, int(np.ceil(0.9 * far / step_m))))
         ray = eye[None, None, :2] + ts[None, :, None] * (pts[:, None, :2] - eye[None, None, :2])
         blocked |= ~air.air(ray).all(axis=1)
         blocked |= pts[:, 2] > ceiling_m
-        vis_est[p] = 1.0 - blocked.reshape(N, S).mean(axis=1)
+        vis_est[p, near] = 1.0 - blocked.reshape(len(near), S).mean(axis=1)
     # exact corner projection per heading
     min_px = scaled_min_px(cfg.cover_min_px, width, height)
     mx, my = 0.02 * width, 0.02 * height
@@ -157,119 +165,39 @@ def geometric_views(boxes: ObjectBoxes, positions: np.ndarray, headings: np.ndar
     return claims.reshape(P * H, N), quality.reshape(P * H, N), vis_est
 
 
-class ExactViews:
-    """Exact coverage of a pose from a low-resolution instance render plus solo counts (planner_gl)."""
+def targeted_views(boxes: ObjectBoxes, k: int, positions: np.ndarray, vis_est: np.ndarray, eye_h: float,
+                   pitch: float, K: np.ndarray, width: int, height: int, cfg, n: int = 6) -> list[tuple[np.ndarray, float]]:
+    """Up to n (xy, yaw) views looking straight at object k from the best-placed candidate positions.
 
-    def __init__(self, planner_gl, scene, cfg, boxes: ObjectBoxes, eye_h: float, pitch: float):
-        from simgen.core.transforms import intrinsics_from_hfov
-
-        self.gl, self.cfg, self.boxes = planner_gl, cfg, boxes
-        self.eye_h, self.pitch = eye_h, pitch
-        self.w, self.h = planner_gl.size
-        self.K = intrinsics_from_hfov(self.w, self.h, cfg.hfov_deg)
-        self.min_px = 1.3 * scaled_min_px(cfg.cover_min_px, self.w, self.h)
-        self.index = {int(i): k for k, i in enumerate(boxes.ids)}
-        self.n_evals = 0
-        planner_gl.load_scene(scene)
-
-    def pose(self, xy, yaw: float) -> np.ndarray:
-        T = np.eye(4)
-        T[:3, :3] = camera_rotation(float(yaw), self.pitch)
-        T[:3, 3] = [xy[0], xy[1], self.eye_h]
-        return T
-
-    def covered(self, xy, yaw: float) -> tuple[set[int], dict[int, float]]:
-        """(indices of objects covered with margins, {index: vis} of every object seen)."""
-        self.n_evals += 1
-        pose = self.pose(xy, yaw)
-        inst = self.gl.instance(self.K, pose)
-        ids, counts = np.unique(inst[inst > 0], return_counts=True)
-        cands, vis = [], {}
-        eye = pose[:3, 3]
-        R = pose[:3, :3]
-        for i, c in zip(ids.tolist(), counts.tolist()):
-            k = self.index.get(int(i))
-            if k is None:
-                continue
-            vis[k] = 0.0
-            if c < self.min_px or np.linalg.norm(self.boxes.centers[k] - eye) > self.cfg.cover_max_distance_m - 0.1:
-                continue
-            cc = (self.boxes.corners[k] - eye) @ R
-            z = cc[:, 2]
-            if np.any(z <= 0.05):
-                continue
-            u = self.K[0, 0] * cc[:, 0] / z + self.K[0, 2]
-            v = self.K[1, 1] * cc[:, 1] / z + self.K[1, 2]
-            inside = np.mean((u >= 0) & (u <= self.w) & (v >= 0) & (v <= self.h))
-            if inside >= self.cfg.cover_corners_inside:
-                cands.append((k, i, c))
-        solo = self.gl.solo_counts(self.K, pose, [i for _, i, _ in cands])
-        out = set()
-        for k, i, c in cands:
-            s = max(solo.get(int(i), c), c)
-            vis[k] = c / s
-            if c / s >= min(0.99, self.cfg.cover_vis + 0.05):
-                out.add(k)
-        return out, vis
-
-
-def set_cover(claims: np.ndarray, quality: np.ndarray, cand_xy: np.ndarray, cand_yaw: np.ndarray,
-              exact: ExactViews | None, max_exact: int = 250) -> tuple[list[tuple[int, set[int]]], set[int]]:
-    """Lazy greedy set cover. Returns ([(candidate index, object indices it covers)], uncovered indices).
-
-    claims (C, N) bool geometric claims; quality (C, N) tie-break scores; cand_xy (C, 2); cand_yaw (C,)."""
-    C, N = claims.shape
-    uncovered = set(range(N))
-    exact_sets: dict[int, set[int]] = {}
-    chosen: list[tuple[int, set[int]]] = []
-    heap = [(-(int(claims[c].sum()) + 1e-3 * float(quality[c].sum())), c) for c in range(C) if claims[c].any()]
-    heapq.heapify(heap)
-
-    def gain(c) -> tuple[int, set[int]]:
-        s = exact_sets[c] if c in exact_sets else set(np.nonzero(claims[c])[0].tolist())
-        g = s & uncovered
-        return len(g), g
-
-    while heap and uncovered:
-        negg, c = heapq.heappop(heap)
-        if exact is not None and c not in exact_sets and exact.n_evals < max_exact:
-            exact_sets[c] = exact.covered(cand_xy[c], cand_yaw[c])[0]
-        g, s = gain(c)
-        if g == 0:
-            continue
-        q = 1e-3 * float(quality[c, list(s)].sum())
-        if heap and -heap[0][0] > g + q + 1e-9:
-            heapq.heappush(heap, (-(g + q), c))      # stale: re-rank with the current gain
-            continue
-        chosen.append((c, s))
-        uncovered -= s
-    if exact is not None:
-        # targeted search for what no claim reached: the best-placed candidates for each object
-        for k in sorted(uncovered):
-            if k not in uncovered:
-                continue
-            order = np.argsort(-quality[:, k] - 1e-6 * np.arange(C))[:4]
-            for c in order.tolist():
-                if exact.n_evals >= max_exact:
-                    break
-                s = exact_sets.setdefault(c, exact.covered(cand_xy[c], cand_yaw[c])[0]) & uncovered
-                if k in s:
-                    chosen.append((c, s))
-                    uncovered -= s
-                    break
-    return chosen, uncovered
-
-
-def soft_quality(boxes: ObjectBoxes, positions: np.ndarray, headings: np.ndarray, eye_h: float,
-                 vis_est: np.ndarray, cfg) -> np.ndarray:
-    """(P*H, N) score for the targeted search: unoccluded, in a good distance band, near the view centre."""
-    P, H, N = len(positions), len(headings), len(boxes.ids)
-    d = boxes.centers[None, :, :2] - positions[:, None]                  # (P, N, 2)
-    dist = np.linalg.norm(d, axis=2)
-    bearing = np.arctan2(d[..., 1], d[..., 0])
+    Only positions from which the whole box projects inside the image (2 % margin) with enough estimated
+    pixels, within range; ranked by estimated unoccluded fraction and closeness to the middle of
+    view_distance_m."""
+    c = boxes.centers[k]
+    d = c[None, :2] - positions
+    dist_xy = np.linalg.norm(d, axis=1)
+    dist = np.hypot(dist_xy, c[2] - eye_h)
     ideal = 0.5 * (cfg.view_distance_m.low + cfg.view_distance_m.high)
-    out = np.zeros((P, H, N))
-    for h, yaw in enumerate(headings):
-        dyaw = np.abs((bearing - yaw + np.pi) % (2 * np.pi) - np.pi)
-        out[:, h] = vis_est - np.abs(dist - ideal) / ideal - dyaw - 10.0 * (dist > cfg.cover_max_distance_m - 0.2)
-    return out.reshape(P * H, N)
+    radius = float(np.linalg.norm(boxes.half[k]))
+    ok = (dist <= cfg.cover_max_distance_m - 0.2) & (dist_xy >= max(0.6, 1.2 * radius)) & (vis_est[:, k] > 0.3)
+    idx = np.nonzero(ok)[0]
+    if len(idx) == 0:
+        return []
+    yaw = np.arctan2(d[idx, 1], d[idx, 0])
+    # camera axes for each yaw (see camera_rotation): right x, down y, forward f
+    cp, sp = np.cos(pitch), np.sin(pitch)
+    f = np.stack([np.cos(yaw) * cp, np.sin(yaw) * cp, np.full_like(yaw, -sp)], axis=1)
+    x = np.stack([np.sin(yaw), -np.cos(yaw), np.zeros_like(yaw)], axis=1)
+    y = np.cross(f, x)
+    rel = boxes.corners[k][None] - np.c_[positions[idx], np.full(len(idx), eye_h)][:, None]      # (m, 8, 3)
+    z = np.einsum("mkj,mj->mk", rel, f)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u = K[0, 0] * np.einsum("mkj,mj->mk", rel, x) / z + K[0, 2]
+        v = K[1, 1] * np.einsum("mkj,mj->mk", rel, y) / z + K[1, 2]
+    mx, my = 0.02 * width, 0.02 * height
+    inside = np.all((z > 0.05) & (u >= mx) & (u <= width - mx) & (v >= my) & (v <= height - my), axis=1)
+    area = (u.max(axis=1) - u.min(axis=1)) * (v.max(axis=1) - v.min(axis=1))
+    good = inside & (0.55 * np.nan_to_num(area) >= 1.2 * scaled_min_px(cfg.cover_min_px, width, height))
+    idx, yaw = idx[good], yaw[good]
+    score = vis_est[idx, k] - 0.5 * np.abs(dist[idx] - ideal) / ideal
+    order = np.argsort(-score - 1e-9 * idx, kind="stable")[:n]
+    return [(positions[idx[j]], float(yaw[j])) for j in order]

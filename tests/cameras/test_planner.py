@@ -139,3 +139,60 @@ def test_coverage_reasons():
     assert cov[2]["reason"] == "never_visible" and cov[2]["first_frame"] is None
     cov = coverage(frames + [rec(2, 400, 0.8, 1.0, 3.0)], [1], 640, 480, 0.7, 300, 0.9, 4.0)
     assert cov[1]["covered"] and cov[1]["reason"] is None and cov[1]["first_frame"] == 0
+
+
+def test_turn_profile_known_answers():
+    """C2 turns: sin^2 acceleration pulses at the 90 deg/s^2 cap up to 45 deg/s: 90 deg in 3.0 s, 180 deg in 5.0 s;
+    a short turn never reaches the rate cap (T = 4 sqrt(d / (2 acc)))."""
+    from simgen.cameras.motion import turn_angle, turn_profile
+
+    rate, acc = np.deg2rad(45), np.deg2rad(90)
+    assert turn_profile(np.pi / 2, rate, acc)[0] == pytest.approx(3.0)
+    assert turn_profile(np.pi, rate, acc)[0] == pytest.approx(5.0)
+    d = np.deg2rad(20)
+    T, w, ta = turn_profile(d, rate, acc)
+    assert T == pytest.approx(4 * np.sqrt(d / (2 * acc))) and w < rate
+    t = np.linspace(0, T, 4001)
+    a = turn_angle(t, T, w, ta)
+    v = np.diff(a) / np.diff(t)
+    assert a[0] == 0 and a[-1] == pytest.approx(d) and np.all(v >= -1e-9) and v.max() <= rate + 1e-9
+
+
+def test_aligned_viewpoint_is_passed_through_without_stopping():
+    """A view looking along the walk is passed at walking speed with exactly its look heading; a view looking
+    sideways (90 deg off) makes the walk stop there (look-around), then go on."""
+    from simgen.cameras.freespace import build_grid, free_space
+    from simgen.cameras.motion import Stop, Trajectory
+    from simgen.cameras.route import Router, build_pieces
+
+    scene = _two_rooms()
+    free = free_space(scene, 0.35, 0.12, 1.6)
+    router = Router(build_grid(free), free)
+    for yaw_v, stops_there in ((0.0, False), (np.pi / 2, True)):
+        stops = [Stop((0.7, 1.5), 0.0, 0.0, (), "start"), Stop((2.0, 1.5), yaw_v, 0.3, (5,), "view"),
+                 Stop((3.4, 1.5), 0.0, 0.3, (5,), "view")]
+        pieces, times, rest = build_pieces(stops, router, CFG, 0.0)
+        traj = Trajectory(320, 240, 10.0, np.eye(3), 1.6, 0.2, tuple(pieces), 0, np.zeros(0))
+        assert rest == [True, stops_there, True]
+        xy, yaw = traj.state_at(times[1])
+        assert np.linalg.norm(xy - [2.0, 1.5]) < 0.05 and abs(yaw - yaw_v) < 1e-3
+        speed = np.linalg.norm(traj.velocities(times[1])[0])
+        assert (speed < 1e-3) if stops_there else (speed > 0.3)
+
+
+def test_walk_caps_hold_on_a_real_scene_with_presets():
+    """Every preset on a generated scene: speed, acceleration, sideways speed, yaw rate and acceleration caps,
+    clearance; the scripted example (fractional waypoints) fits any scene."""
+    from simgen.core.settings import SceneConfig, load_preset
+    from simgen.scenes.generate import generate_scene
+
+    scfg = load_preset("scenes", "low", SceneConfig)
+    scene = generate_scene(scfg, "t", 3, stage_rng(3, "layout"), 0.3)
+    for name in ("egocentric", "orbit", "random_walk", "revisit", "scripted", "elevated"):
+        cfg = replace(load_preset("cameras", name, CameraConfig), width=160, height=120, max_duration_s=60.0)
+        rep = plan_trajectory(scene, cfg, stage_rng(3, "camera"), scfg.wall_thickness_m).report
+        assert rep["peak_speed_mps"] <= cfg.max_speed_mps and rep["peak_accel_mps2"] <= cfg.max_accel_mps2 * 1.05
+        assert rep["peak_sideways_speed_mps"] <= 0.26 or name == "orbit"
+        assert rep["peak_yaw_rate_deg_s"] <= cfg.max_yaw_rate_deg_s * 1.01
+        assert rep["peak_yaw_accel_deg_s2"] <= cfg.max_yaw_accel_deg_s2 * 1.05
+        assert rep["clearance_violations"] == 0 and rep["walk_duration_s"] <= 60.0

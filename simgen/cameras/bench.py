@@ -1,0 +1,159 @@
+"""`simgen bench trajectory`: the camera planner measured over seeds, one row per camera preset.
+
+Per seed the scene is generated once and every camera preset plans on it (same scenes side by side).
+Per (scene, preset): planning wall and CPU time (PlannerGL at 160 px, as in the pipeline), coverage the
+planner claims, coverage verified on rendered frames, path length, mean and peak speed, peak yaw rate,
+frames, video seconds per covered object.
+
+Verified coverage uses the pipeline's definitions (simgen.annotate.frames.frame_record +
+simgen.annotate.coverage.coverage: vis from solo counts, px, corners, distance) on instance renders of
+the delivered frames at `verify_size` (default 320x240, thresholds scaled with the area). To keep the
+benchmark affordable it renders the frames within 0.15 s of every claimed viewpoint plus every frame on
+a `verify_hz` grid (default 2 per second), with the planner's exact GL renderer (equal to the
+pipeline's Renderer/SoloCounter up to rasterisation rounding, see tests/cameras/test_gl_checks.py). A
+subset of frames can only miss coverage, so the verified figure is a lower bound.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+
+def verify_coverage(scene, traj, cam, verifier, verify_hz: float = 2.0) -> dict[int, dict]:
+    """Coverage records (simgen.annotate.coverage) measured on rendered frames (see module doc)."""
+    from simgen.annotate.coverage import coverage
+    from simgen.annotate.frames import frame_record, obb_of
+    from simgen.core.transforms import intrinsics_from_hfov
+
+    w, h = verifier.size
+    K = intrinsics_from_hfov(w, h, cam.hfov_deg)
+    ft = np.asarray(traj.frame_times_s)
+    keep = set()
+    for st, t in zip(traj.stops, traj.stop_times_s):
+        if st.targets:
+            keep |= set(np.nonzero(np.abs(ft - t) <= 0.15)[0].tolist())
+    grid = np.arange(0.0, traj.duration_s + 1e-9, 1.0 / verify_hz)
+    keep |= set(np.clip(np.searchsorted(ft, grid), 0, len(ft) - 1).tolist())
+    which = sorted(keep)
+    poses = [traj.pose_at(float(ft[i])) for i in which]
+    obbs = {o.id: obb_of(o) for o in scene.objects}
+    frames = []
+    for b in range(0, len(poses), 64):
+        inst = verifier.instances(K, poses[b:b + 64])
+        jobs = [(p, [int(v) for v in np.unique(im) if int(v) in obbs]) for p, im in zip(poses[b:b + 64], inst)]
+        solos = verifier.solo_counts_many(K, jobs)
+        for i, im, (p, _ids), solo in zip(which[b:b + 64], inst, jobs, solos):
+            frames.append(frame_record(int(i), im, solo, K, p, obbs))
+    return coverage(frames, sorted(obbs), w, h, cam.cover_vis, cam.cover_min_px, cam.cover_corners_inside,
+                    cam.cover_max_distance_m)
+
+
+def bench_trajectory(scene_cfg, cameras: dict, n_seeds: int, run_seed: int = 0, wall_thickness_m: float = 0.12,
+                     verify_size: tuple[int, int] = (320, 240), verify_hz: float = 2.0, progress: bool = True) -> dict:
+    """Plan every camera preset in `cameras` ({name: CameraConfig}) on `n_seeds` scenes of `scene_cfg`."""
+    from simgen.cameras.planner_gl import PlannerGL
+    from simgen.cameras.trajectory import plan_trajectory
+    from simgen.core.errors import RejectedScene
+    from simgen.core.rng import stage_rng
+    from simgen.scenes.generate import generate_scene
+
+    rows = []
+    seeds = range(run_seed, run_seed + n_seeds)
+    if progress:
+        from tqdm import tqdm
+
+        seeds = tqdm(seeds, desc=f"bench trajectory {scene_cfg.name}", unit="scene")
+    any_cam = next(iter(cameras.values()))
+    aspect = any_cam.height / any_cam.width
+    with PlannerGL(160, max(1, round(160 * aspect))) as pgl, PlannerGL(*verify_size) as ver:
+        for seed in seeds:
+            try:
+                scene = generate_scene(scene_cfg, f"{seed:06d}", seed, stage_rng(seed, "layout"),
+                                       any_cam.clearance_m)
+            except RejectedScene as e:
+                rows.append({"seed": seed, "preset": None, "failed": True, "reason": str(e)})
+                continue
+            ver.load_scene(scene)
+            for name, cam in cameras.items():
+                t0, c0 = time.perf_counter(), time.process_time()
+                try:
+                    traj = plan_trajectory(scene, cam, stage_rng(seed, "camera"), wall_thickness_m, planner_gl=pgl)
+                except RejectedScene as e:
+                    rows.append({"seed": seed, "preset": name, "failed": True, "reason": str(e)})
+                    continue
+                wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+                cov = verify_coverage(scene, traj, cam, ver, verify_hz)
+                rep = traj.report
+                n = len(scene.objects)
+                planned = set(rep.get("planned_targets") or [])
+                n_cov = sum(c["covered"] for c in cov.values())
+                rows.append({
+                    "seed": seed, "preset": name, "failed": False, "n_objects": n,
+                    "plan_s": wall, "plan_cpu_s": cpu,
+                    "claimed": len(planned) / n if n else 1.0,
+                    "verified": n_cov / n if n else 1.0,
+                    "claims_verified": (sum(cov[i]["covered"] for i in planned) / len(planned)) if planned else None,
+                    "mean_best_vis": float(np.mean([c["best_vis"] for c in cov.values()])) if cov else 0.0,
+                    "path_m": rep["path_length_m"], "tour_lower_bound_m": rep.get("tour_lower_bound_m"),
+                    "duration_s": rep["walk_duration_s"], "frames": traj.n_frames,
+                    "mean_speed": rep["mean_speed_mps"], "mean_walking_speed": rep["mean_walking_speed_mps"],
+                    "peak_speed": rep["peak_speed_mps"], "peak_yaw_rate": rep["peak_yaw_rate_deg_s"],
+                    "peak_yaw_accel": rep["peak_yaw_accel_deg_s2"], "peak_sideways": rep["peak_sideways_speed_mps"],
+                    "max_close_fraction": rep.get("max_close_fraction"),
+                    "s_per_covered": rep["walk_duration_s"] / n_cov if n_cov else None,
+                })
+    return {"scene_preset": scene_cfg.name, "n_seeds": n_seeds, "run_seed": run_seed,
+            "verify": f"{verify_size[0]}x{verify_size[1]}, frames at claims + {verify_hz:g} Hz",
+            "by_preset": {name: _summary([r for r in rows if r["preset"] == name and not r["failed"]])
+                          for name in cameras},
+            "rows": rows}
+
+
+def _summary(rows: list[dict]) -> dict:
+    def pct(k, q):
+        xs = [r[k] for r in rows if r.get(k) is not None]
+        return float(np.percentile(xs, q)) if xs else float("nan")
+
+    return {"n": len(rows), "plan_p50_s": pct("plan_s", 50), "plan_p95_s": pct("plan_s", 95),
+            "plan_cpu_p50_s": pct("plan_cpu_s", 50), "claimed_p50": pct("claimed", 50),
+            "verified_p50": pct("verified", 50), "claims_verified_min": pct("claims_verified", 0),
+            "mean_best_vis_p50": pct("mean_best_vis", 50), "path_p50_m": pct("path_m", 50),
+            "duration_p50_s": pct("duration_s", 50), "frames_p50": pct("frames", 50),
+            "mean_speed_p50": pct("mean_speed", 50), "walking_speed_p50": pct("mean_walking_speed", 50),
+            "peak_speed_max": pct("peak_speed", 100), "peak_yaw_rate_max": pct("peak_yaw_rate", 100),
+            "peak_yaw_accel_max": pct("peak_yaw_accel", 100), "peak_sideways_max": pct("peak_sideways", 100),
+            "close_fraction_max": pct("max_close_fraction", 100), "s_per_covered_p50": pct("s_per_covered", 50)}
+
+
+def format_trajectory_report(res: dict) -> str:
+    """Markdown table, one row per camera preset."""
+    head = ("| preset | scenes | plan p50 / p95 s (CPU p50) | claimed | verified | claims verified (min) | "
+            "best vis | path m | video s | frames | speed mean / walking / peak m/s | yaw rate max deg/s | "
+            "s per covered obj |")
+    lines = [f"scene preset {res['scene_preset']}, seeds {res['run_seed']}..{res['run_seed'] + res['n_seeds'] - 1}, "
+             f"verified on {res['verify']}", head, "|" + "---|" * 13]
+    for name, s in res["by_preset"].items():
+        lines.append(
+            f"| {name} | {s['n']} | {s['plan_p50_s']:.1f} / {s['plan_p95_s']:.1f} ({s['plan_cpu_p50_s']:.1f}) | "
+            f"{s['claimed_p50']:.2f} | {s['verified_p50']:.2f} | {s['claims_verified_min']:.2f} | "
+            f"{s['mean_best_vis_p50']:.2f} | {s['path_p50_m']:.1f} | {s['duration_p50_s']:.0f} | {s['frames_p50']:.0f} | "
+            f"{s['mean_speed_p50']:.2f} / {s['walking_speed_p50']:.2f} / {s['peak_speed_max']:.2f} | "
+            f"{s['peak_yaw_rate_max']:.0f} | {s['s_per_covered_p50']:.1f} |")
+    return "\n".join(lines)
+
+
+def cameras_for_bench(names: list[str], base_overrides: dict | None = None) -> dict:
+    """{name: CameraConfig} for camera preset names, with the same overrides applied to each."""
+    from simgen.core.settings import CameraConfig, load_preset
+
+    out = {}
+    for n in names:
+        cfg = load_preset("cameras", n, CameraConfig)
+        out[n] = dataclasses.replace(cfg, **(base_overrides or {}))
+    return out

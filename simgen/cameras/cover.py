@@ -1,0 +1,192 @@
+"""Exact coverage of candidate poses (PlannerGL) and the set cover that picks the viewpoints.
+
+Exact evaluation of a pose: a low-resolution instance render plus the solo pixel counts of every
+object in it (simgen.cameras.planner_gl, batched: many poses per read-back), then the coverage rule
+itself with margins: vis >= cover_vis + 0.05, visible px >= 1.3x the threshold scaled to the low
+resolution, >= cover_corners_inside of the box corners inside the image shrunk by 2 % per side,
+centre <= cover_max_distance_m - 0.1. The margins absorb the pose offsets of a walk that passes
+through the viewpoint instead of stopping on it; the final frames are verified at full resolution.
+
+Set cover: lazy greedy. Candidates are ranked by their geometric gain (simgen.cameras.views); the
+top ones are evaluated exactly in batches and a candidate is accepted only if its exact gain still
+beats every other candidate's current estimate. Objects left uncovered get a targeted search: for
+each, the best-placed reachable positions looking straight at it (continuous yaw), evaluated exactly.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+
+import numpy as np
+
+from simgen.cameras.views import ObjectBoxes, camera_rotation, scaled_min_px
+
+log = logging.getLogger(__name__)
+
+
+class ExactViews:
+    """Exact coverage (with margins) of poses at the scene's eye height and pitch, via a PlannerGL."""
+
+    def __init__(self, planner_gl, scene, cfg, boxes: ObjectBoxes, eye_h: float, pitch: float):
+        from simgen.core.transforms import intrinsics_from_hfov
+
+        self.gl, self.cfg, self.boxes = planner_gl, cfg, boxes
+        self.eye_h, self.pitch = eye_h, pitch
+        self.w, self.h = planner_gl.size
+        self.K = intrinsics_from_hfov(self.w, self.h, cfg.hfov_deg)
+        self.min_px = 1.3 * scaled_min_px(cfg.cover_min_px, self.w, self.h)
+        self.index = {int(i): k for k, i in enumerate(boxes.ids)}
+        self.n_evals = 0
+        self._cache: dict[tuple, tuple[set[int], dict[int, float]]] = {}
+        planner_gl.load_scene(scene)
+
+    def pose(self, xy, yaw: float) -> np.ndarray:
+        T = np.eye(4)
+        T[:3, :3] = camera_rotation(float(yaw), self.pitch)
+        T[:3, 3] = [xy[0], xy[1], self.eye_h]
+        return T
+
+    def covered(self, xy, yaw: float) -> tuple[set[int], dict[int, float]]:
+        """(indices of objects covered with margins, {index: vis} of every object seen)."""
+        return self.evaluate([(xy, yaw)])[0]
+
+    def evaluate(self, views) -> list[tuple[set[int], dict[int, float]]]:
+        """covered() of many (xy, yaw) views, rendered in batches."""
+        keys = [(round(float(xy[0]), 6), round(float(xy[1]), 6), round(float(yaw), 6)) for xy, yaw in views]
+        todo = sorted({k for k in keys if k not in self._cache})
+        if todo:
+            poses = [self.pose(k[:2], k[2]) for k in todo]
+            inst = self.gl.instances(self.K, poses)
+            self.n_evals += len(todo)
+            jobs, pre = [], []
+            for pose, im in zip(poses, inst):
+                cands, vis = self._candidates(pose, im)
+                pre.append((cands, vis))
+                jobs.append((pose, [i for _k, i, _c in cands]))
+            solos = self.gl.solo_counts_many(self.K, jobs)
+            for key, (cands, vis), solo in zip(todo, pre, solos):
+                out = set()
+                for k, i, c in cands:
+                    s = max(solo.get(int(i), c), c)
+                    vis[k] = c / s
+                    if c / s >= min(0.99, self.cfg.cover_vis + 0.05):
+                        out.add(k)
+                self._cache[key] = (out, vis)
+        return [self._cache[k] for k in keys]
+
+    def _candidates(self, pose: np.ndarray, inst: np.ndarray):
+        """Objects in the render passing the pixel, distance and corner rules: [(index, id, px)], {index: 0}."""
+        ids, counts = np.unique(inst[inst > 0], return_counts=True)
+        eye, R = pose[:3, 3], pose[:3, :3]
+        ks = np.array([self.index.get(int(i), -1) for i in ids], dtype=np.int64)
+        keep = ks >= 0
+        ids, counts, ks = ids[keep], counts[keep], ks[keep]
+        vis = {int(k): 0.0 for k in ks}
+        if len(ks) == 0:
+            return [], vis
+        cc = (self.boxes.corners[ks] - eye) @ R                      # (n, 8, 3) camera frame
+        z = cc[..., 2]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            u = self.K[0, 0] * cc[..., 0] / z + self.K[0, 2]
+            v = self.K[1, 1] * cc[..., 1] / z + self.K[1, 2]
+        mx, my = 0.02 * self.w, 0.02 * self.h
+        inside = ((z > 0.05) & (u >= mx) & (u <= self.w - mx) & (v >= my) & (v <= self.h - my)).mean(axis=1)
+        dist = np.linalg.norm(self.boxes.centers[ks] - eye, axis=1)
+        ok = ((counts >= self.min_px) & (dist <= self.cfg.cover_max_distance_m - 0.1)
+              & (inside >= self.cfg.cover_corners_inside) & np.all(z > 0.05, axis=1))
+        return [(int(k), int(i), int(c)) for k, i, c in zip(ks[ok], ids[ok], counts[ok])], vis
+
+
+def set_cover(claims: np.ndarray, quality: np.ndarray, cand_xy: np.ndarray, cand_yaw: np.ndarray,
+              exact: ExactViews | None, max_exact: int = 400, batch: int = 8,
+              targeted=None) -> tuple[list[tuple[int | tuple, set[int]]], set[int]]:
+    """Lazy greedy set cover. Returns ([(candidate index or (x, y, yaw), object indices it covers)], uncovered).
+
+    claims (C, N) bool geometric claims; quality (C, N) tie-break scores; cand_xy (C, 2); cand_yaw (C,).
+    targeted: callable(object index) -> [(xy, yaw)] views to try for an object nothing covered yet.
+
+    Without `exact` the geometric claims are taken as they are. With it, two lazy heaps: candidates not
+    evaluated yet (keyed by their geometric gain, discounted by the running ratio of exact to geometric
+    gains seen so far) and evaluated ones (keyed by their exact gain); the best evaluated candidate is
+    taken when it beats the best discounted estimate, else the next `batch` estimates are evaluated."""
+    C, N = claims.shape
+    uncovered = set(range(N))
+    exact_sets: dict[int, set[int]] = {}
+    chosen: list[tuple[int | tuple, set[int]]] = []
+
+    def key(c, s):
+        return -(len(s) + 1e-3 * float(quality[c, list(s)].sum()))
+
+    def geo_gain(c):
+        return set(np.nonzero(claims[c])[0].tolist()) & uncovered
+
+    def top(heap, gain):
+        """Refresh the top of a lazy heap; returns (gain set, candidate) or None."""
+        while heap:
+            k, c = heap[0]
+            s = gain(c)
+            if not s:
+                heapq.heappop(heap)
+                continue
+            if abs(key(c, s) - k) < 1e-12:
+                return s, c
+            heapq.heapreplace(heap, (key(c, s), c))
+        return None
+
+    geo = [(key(c, set(np.nonzero(claims[c])[0].tolist())), c) for c in range(C) if claims[c].any()]
+    heapq.heapify(geo)
+    ex: list = []
+    ratio_num = ratio_den = 0.0
+    while uncovered:
+        if exact is None:
+            t = top(geo, geo_gain)
+            if t is None:
+                break
+            chosen.append((t[1], t[0]))
+            uncovered -= t[0]
+            continue
+        te = top(ex, lambda c: exact_sets[c] & uncovered)
+        budget = exact.n_evals < max_exact
+        tg = top(geo, geo_gain) if budget else None
+        ratio = min(1.0, max(0.3, ratio_num / ratio_den)) if ratio_den > 0 else 1.0
+        if te is not None and (tg is None or len(te[0]) >= ratio * len(tg[0])):
+            chosen.append((te[1], te[0]))
+            uncovered -= te[0]
+            continue
+        if tg is None:
+            break
+        group = []
+        while geo and len(group) < min(batch, max_exact - exact.n_evals):
+            t = top(geo, geo_gain)
+            if t is None:
+                break
+            heapq.heappop(geo)
+            group.append((t[1], len(t[0])))
+        res = exact.evaluate([(cand_xy[c], cand_yaw[c]) for c, _ in group])
+        for (c, g_geo), (s, _vis) in zip(group, res):
+            exact_sets[c] = s
+            g = s & uncovered
+            ratio_num += len(g)
+            ratio_den += g_geo
+            if g:
+                heapq.heappush(ex, (key(c, g), c))
+    n_greedy = exact.n_evals if exact is not None else 0
+    if exact is not None and targeted is not None:
+        for k in sorted(uncovered):
+            if k not in uncovered:
+                continue
+            views = targeted(k)
+            if not views:
+                continue
+            res = exact.evaluate(views)
+            log.debug("targeted %d: %s", k, [(round(float(v[0][0]), 2), round(float(v[0][1]), 2), k in r[0]) for v, r in zip(views, res)])
+            best = max(range(len(views)), key=lambda j: (k in res[j][0], len(res[j][0] & uncovered), -j))
+            s = res[best][0] & uncovered
+            if k in s:
+                xy, yaw = views[best]
+                chosen.append(((float(xy[0]), float(xy[1]), float(yaw)), s))
+                uncovered -= s
+    log.info("set cover: %d views, %d exact evaluations in the greedy, %d in the targeted search, %d uncovered",
+             len(chosen), n_greedy, (exact.n_evals if exact is not None else 0) - n_greedy, len(uncovered))
+    return chosen, uncovered
