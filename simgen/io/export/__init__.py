@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 
 
 def _registry() -> dict:
+    from simgen.interop.procthor_export import export_procthor
     from simgen.io.export import recon, tables, vision, vlm, wds
 
     return {
@@ -31,11 +32,12 @@ def _registry() -> dict:
         "bop": vision.export_bop,
         "nerfstudio": recon.export_nerfstudio,
         "colmap": recon.export_colmap,
+        "procthor": export_procthor,
     }
 
 
 FORMATS = ("llava-video", "qwen-vl", "llamafactory", "verl", "vsibench", "hf", "webdataset", "coco", "bop",
-           "nerfstudio", "colmap")
+           "nerfstudio", "colmap", "procthor")
 
 
 def parse_formats(text: str) -> list[str]:
