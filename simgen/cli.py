@@ -92,7 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("render", help="generate and render scenes into an output directory")
     _add_run_options(r)
-    r.add_argument("--n", type=_positive_int("--n"), default=1, help="number of scenes (default: 1)")
+    r.add_argument("--n", type=_positive_int("--n"), default=None, help="number of scenes (default: 1)")
+    r.add_argument("--house", metavar="FILE|DIR", default=None,
+                   help="render ProcTHOR house(s) (a .json, .jsonl[.gz] or a folder of them) with simgen's own "
+                        "assets, one scene per house; see docs/ai2thor.md")
     r.add_argument("--out", type=Path, default=Path("out"), help="output directory (default: out)")
     r.add_argument("--workers", type=_workers, default="auto", metavar="N|auto",
                    help="worker processes (default: auto = one per core)")
@@ -114,10 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--quiet", action="store_true", help="no progress bar; log lines only")
 
     b = sub.add_parser("bench", help="measure speed on this machine (see docs/benchmarks.md)")
-    b.add_argument("what", nargs="?", default="pipeline", choices=("pipeline", "throughput", "memory", "layout"),
+    b.add_argument("what", nargs="?", default="pipeline", choices=("pipeline", "throughput", "memory", "layout", "trajectory"),
                    help="pipeline: seconds per scene and stage vs a bare render loop (default); "
                         "throughput: whole batches at 1 and 2 workers; memory: peak RSS at 64 vs 512 frames; "
-                        "layout: solve time and constraint figures over --repeats seeds (layout only)")
+                        "layout: solve time and constraint figures over --repeats seeds (layout only); "
+                        "trajectory: camera planner over --repeats scenes vs orbit/random_walk baselines")
     _add_run_options(b)
     b.add_argument("--repeats", type=_positive_int("--repeats"), default=3,
                    help="scenes to time; the median is reported (default: 3)")
@@ -149,9 +153,17 @@ def _add_run_options(r) -> None:
                         "degradations/ (default: clean); see docs/degradations.md")
     r.add_argument("--keep-clean", action="store_true",
                    help="with --degrade, also write the clean video rgb_clean.mp4")
+    r.add_argument("--dynamics", metavar="PRESET", default=None,
+                   help="opt-in dynamic scenes: a preset in scenes/dynamics/ (default, ball, all) or a TOML file; "
+                        "see docs/dynamics.md")
+    r.add_argument("--flow", action="store_true",
+                   help="also write forward optical flow flow/%%06d.png (KITTI 16-bit; see docs/format.md)")
+    r.add_argument("--backend", default="pyrender", choices=("pyrender", "ai2thor"),
+                   help="renderer: pyrender (default, headless EGL) or ai2thor (needs AI2-THOR and its Unity "
+                        "build; see docs/ai2thor.md)")
 
 
-def _run_config(args, n: int):
+def _run_config(args, n: int, house: str | None = None):
     from simgen.core.settings import build_run_config
 
     cam_over = {}
@@ -164,7 +176,8 @@ def _run_config(args, n: int):
     scene = args.scene if args.scene else (args.complexity or "low")
     return build_run_config(scene=scene, camera=args.camera, seed=args.seed, n=n, sets=args.sets,
                             camera_overrides=cam_over, retries=getattr(args, "retries", 2),
-                            degrade=args.degrade, keep_clean=args.keep_clean)
+                            degrade=args.degrade, keep_clean=args.keep_clean, dynamics=args.dynamics,
+                            flow=args.flow, house=house, backend=args.backend)
 
 
 def _cmd_render(args) -> int:
@@ -172,13 +185,26 @@ def _cmd_render(args) -> int:
     from simgen.io.output import OutputDir
     from simgen.render import check_egl
 
-    run = _run_config(args, args.n)
+    house = None
+    n = args.n if args.n is not None else 1
+    if args.house is not None:   # one scene per house, in file order
+        from simgen.interop import load_houses
+
+        house = str(Path(args.house).resolve())
+        n = len(load_houses(house))
+        if args.n is not None and args.n != n:
+            raise ConfigError(f"--house {args.house} holds {n} houses; leave out --n or give --n {n}")
+    run = _run_config(args, n, house)
     shard = parse_shard(args.shard)
     if args.address is not None and args.executor != "ray":
         raise ConfigError("--address goes with --executor ray")
     OutputDir.check_writable(args.out)
     if args.executor == "local":
         check_egl()   # a missing GL stack is one clear line here, not a failure per scene
+    if run.backend == "ai2thor":   # no ai2thor package or no Unity build: one clear line, before any scene
+        from simgen.interop.thor_backend import ThorRenderer
+
+        ThorRenderer(run.camera.width, run.camera.height).open()
     executor = make_executor(args.executor, args.workers, args.scene_timeout, address=args.address)
     res = run_batch(run, args.out, executor, overwrite=args.overwrite, retry_failed=args.retry_failed,
                     shard=shard, progress=not args.quiet, executor_name=args.executor)
@@ -204,6 +230,15 @@ def _cmd_bench(args) -> int:
         res = bench_layout(run.scene, args.repeats, run_seed=run.seed, progress=not args.quiet,
                            camera_clearance_m=run.camera.clearance_m)
         print(f"command: {line}\n" + format_layout_report(res))
+    elif args.what == "trajectory":
+        from simgen.cameras.bench import bench_trajectory, cameras_for_bench, format_trajectory_report
+
+        same = {k: getattr(run.camera, k) for k in ("width", "height", "fps", "frames")}
+        cams = {run.camera_preset: run.camera,
+                **cameras_for_bench([n for n in ("orbit", "random_walk") if n != run.camera_preset], same)}
+        res = bench_trajectory(run.scene, cams, args.repeats, run_seed=run.seed,
+                               wall_thickness_m=run.scene.wall_thickness_m, progress=not args.quiet)
+        print(f"command: {line}\n" + format_trajectory_report(res))
     elif args.what == "throughput":
         res = bench_throughput(run, args.repeats, progress=not args.quiet)
         print(f"command: {line}\n" + format_throughput(res))

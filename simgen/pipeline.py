@@ -3,6 +3,7 @@ works; it only passes plain data from one stage to the next and measures time pe
 
 from __future__ import annotations
 
+import functools
 import time
 from pathlib import Path
 
@@ -29,15 +30,23 @@ class Timer:
         return _T()
 
 
-def render_items(scene):
-    """The scene as renderer items: one item per structure and per asset part (parts share their object's id)."""
+def render_items(scene, texture_rng: np.random.Generator | None = None):
+    """The scene as renderer items: one item per structure and per asset part (parts share their object's id).
+
+    Parts render through their textured copies (uv in metres, simgen.assets.texturing); walls, floors and
+    ceilings too, each drawing its texture variant from `texture_rng` in structure order (variant 0 without).
+    """
+    from simgen.assets.texturing import textured_mesh, with_texture_variant
     from simgen.render import RenderItem
 
-    items = [RenderItem(instance_id=s.id, name=s.name, mesh=s.mesh, material=s.material, pose=np.eye(4))
-             for s in scene.structures]
+    items = []
+    for s in scene.structures:
+        mat = with_texture_variant(s.material, texture_rng) if texture_rng is not None else s.material
+        items.append(RenderItem(instance_id=s.id, name=s.name, mesh=textured_mesh(s.mesh, mat), material=mat,
+                                pose=np.eye(4)))
     for o in scene.objects:
         for p in o.asset.parts:
-            items.append(RenderItem(instance_id=o.id, name=f"{o.name}/{p.name}", mesh=p.mesh,
+            items.append(RenderItem(instance_id=o.id, name=f"{o.name}/{p.name}", mesh=p.render_mesh(),
                                     material=p.material, pose=o.pose))
     return items
 
@@ -52,13 +61,19 @@ def render_lights(scene):
 class Renderers:
     """The GL resources one worker keeps for a whole run: the main renderer and the solo counter."""
 
-    def __init__(self, width: int, height: int):
+    def __init__(self, width: int, height: int, backend: str = "pyrender"):
         from simgen.render import Renderer, SoloCounter
 
         from simgen.cameras.planner_gl import PlannerGL
 
         self.size = (width, height)
-        self.main = Renderer(width, height)
+        self.backend = backend
+        if backend == "ai2thor":   # frames from AI2-THOR; labels still from simgen's geometry (docs/ai2thor.md)
+            from simgen.interop.thor_backend import ThorRenderer
+
+            self.main = ThorRenderer(width, height)
+        else:
+            self.main = Renderer(width, height)
         self.solo = SoloCounter(width, height)
         # the planner's persistent low-resolution renderer (same aspect ratio, 160 px wide)
         self.planner = PlannerGL(160, max(1, round(160 * height / width)))
@@ -83,10 +98,33 @@ class Renderers:
                 pass
 
 
-def run_scene(run: RunConfig, scene_id: str, seed: int, out_dir: Path, gl: Renderers) -> dict:
+@functools.lru_cache(maxsize=2)
+def _houses(path: str) -> list:
+    from simgen.interop import load_houses
+
+    return load_houses(path)
+
+
+def make_scene(run: RunConfig, scene_id: str, seed: int):
+    """The layout of scene `index`: generated from the scene preset, or imported from house `index` of
+    `run.house` (ProcTHOR) with simgen's own assets."""
+    rng = stage_rng(seed, "layout")
+    if run.house is None:
+        from simgen.scenes.generate import generate_scene
+
+        return generate_scene(run.scene, scene_id, seed, rng, run.camera.clearance_m)
+    from simgen.interop import scene_from_house
+
+    name, house = _houses(run.house)[int(scene_id)]   # scene ids are the zero-padded scene indices
+    return scene_from_house(house, rng, scene_id=scene_id, seed=seed, house_id=name)
+
+
+def run_scene(run: RunConfig, scene_id: str, seed: int, out_dir: Path, gl: Renderers, edit_scene=None) -> dict:
     """Generate, render and annotate one scene into `out_dir` (a temporary directory).
 
     `gl` holds open renderers of the run's resolution (one set per worker process).
+    `edit_scene(scene) -> scene`, if given, changes the scene after the camera walk is planned and before
+    anything is rendered (sweep controls: the same walk through an edited room).
     Returns the manifest row (without the file hashes, which the committer adds).
     """
     from simgen.annotate.frames import coverage, obb_of
@@ -96,25 +134,40 @@ def run_scene(run: RunConfig, scene_id: str, seed: int, out_dir: Path, gl: Rende
     from simgen.io.jsonio import write_json, write_jsonl
     from simgen.cameras.export import camera_json
     from simgen.io.scene_files import scene_json, write_glb
-    from simgen.scenes.generate import generate_scene
-
     timer = Timer()
     cam = run.camera
     with timer.stage("layout"):
-        scene = generate_scene(run.scene, scene_id, seed, stage_rng(seed, "layout"), cam.clearance_m)
+        scene = make_scene(run, scene_id, seed)
+    wall_m = scene.params.get("wall_thickness_m", run.scene.wall_thickness_m)
+    dyn = None
+    if run.dynamics is not None:   # opt-in: proxies join the scene before the camera plans its walk
+        from simgen.dynamics import DynamicScene
+
+        with timer.stage("dynamics"):
+            dyn = DynamicScene.stage(scene, run.dynamics, stage_rng(seed, "dynamics"))
+            scene = dyn.scene
     with timer.stage("camera"):
-        traj = plan_trajectory(scene, cam, stage_rng(seed, "camera"), run.scene.wall_thickness_m,
-                               planner_gl=gl.planner)
+        traj = plan_trajectory(scene, cam, stage_rng(seed, "camera"), wall_m, planner_gl=gl.planner)
         poses = traj.cam_to_world()
+    if dyn is not None:
+        with timer.stage("dynamics"):
+            dyn.simulate(traj, wall_m)
+    if edit_scene is not None:
+        scene = edit_scene(scene)
     with timer.stage("render_setup"):
-        items = render_items(scene)
-        gl.main.load(items, render_lights(scene))
+        items = render_items(scene, stage_rng(seed, "textures"))
+        if gl.backend == "ai2thor":
+            from simgen.interop import house_from_scene, scene_json_of
+
+            gl.main.load(items, render_lights(scene), house=house_from_scene(scene_json_of(scene)))
+        else:
+            gl.main.load(items, render_lights(scene))
         gl.solo.load([it for it in items if it.instance_id in {o.id for o in scene.objects}])
     obbs = {o.id: obb_of(o) for o in scene.objects}
     (out_dir / "depth").mkdir()
     (out_dir / "instance").mkdir()
     frames, delivered, degradation = _render_and_write(run, seed, traj, poses, gl, obbs, out_dir, timer,
-                                                       scene.rooms)
+                                                       scene.rooms, dyn)
     with timer.stage("annotate"):
         cov = coverage(frames, sorted(obbs), cam.width, cam.height, cam.cover_vis, cam.cover_min_px,
                        cam.cover_corners_inside, cam.cover_max_distance_m)
@@ -123,8 +176,17 @@ def run_scene(run: RunConfig, scene_id: str, seed: int, out_dir: Path, gl: Rende
         if degradation is not None:
             _apply_delivered_camera(cj, delivered, degradation)
         # QA reads exactly what is written, so its programs re-derive from the saved files
+        events = None
+        if dyn is not None:
+            times = [t for _p, t, _s in delivered]
+            sj["dynamics"] = dyn.scene_block(times)
+            events = sj["dynamics"]["events"]
         sj, cj = plain(sj), plain(cj)
         qa = build_qa(sj, cj, frames, stage_rng(seed, "qa"))
+        if dyn is not None:
+            from simgen.dynamics.qa import merge_dynamic_qa
+
+            qa = merge_dynamic_qa(qa, sj, cj, frames, stage_rng(seed, "qa_dynamics"))
     with timer.stage("write"):
         write_json(out_dir / "scene.json", sj)
         if degradation is not None:
@@ -133,6 +195,8 @@ def run_scene(run: RunConfig, scene_id: str, seed: int, out_dir: Path, gl: Rende
         write_json(out_dir / "camera.json", cj)
         write_jsonl(out_dir / "frames.jsonl", frames)
         write_jsonl(out_dir / "qa.jsonl", qa)
+        if events is not None:
+            write_jsonl(out_dir / "events.jsonl", events)
         write_glb(out_dir / "scene.glb", scene)
     return {
         "scene_id": scene_id, "seed": seed, "params": scene.params, "n_frames": len(frames),
@@ -142,9 +206,10 @@ def run_scene(run: RunConfig, scene_id: str, seed: int, out_dir: Path, gl: Rende
 
 
 def _render_and_write(run: RunConfig, seed: int, traj, poses: np.ndarray, gl: Renderers, obbs: dict,
-                      out_dir: Path, timer: Timer, rooms):
+                      out_dir: Path, timer: Timer, rooms, dyn=None):
     """Render every frame, develop it through the camera model (and the degradations, if any), write
     the video and the depth/instance PNGs, and build the frames.jsonl records. One frame in memory.
+    `dyn` (simgen.dynamics.DynamicScene or None): moved objects follow the simulation per frame.
 
     Returns (frame records, [(pose, timestamp_s, source frame index)] of the delivered frames,
     None or {"record": degradation record, "K": delivered K, "distortion": ..., "fps": ...}).
@@ -160,6 +225,8 @@ def _render_and_write(run: RunConfig, seed: int, traj, poses: np.ndarray, gl: Re
     def rendered():
         for i, pose in enumerate(poses):
             with timer.stage("render"):
+                if dyn is not None:
+                    dyn.pose_renderer(gl.main, float(traj.frame_times_s[i]))
                 fb = gl.main.render(traj.K, pose, outputs=("rgb", "depth", "instance"))
             pending[i] = (fb.instance, pose)
             yield i, float(traj.frame_times_s[i]), fb.rgb_linear, fb.depth_m, fb.instance
@@ -167,8 +234,15 @@ def _render_and_write(run: RunConfig, seed: int, traj, poses: np.ndarray, gl: Re
     def annotate(k: int, src: int, delivered_instance: np.ndarray, warp=None) -> dict:
         instance, pose = pending.pop(src)
         present = [int(v) for v in np.unique(instance) if int(v) in obbs]
+        frame_obbs = obbs
+        if dyn is not None:
+            t_src = float(traj.frame_times_s[src])
+            dyn.pose_renderer(gl.solo, t_src, objects_only=True)
+            frame_obbs = dyn.obbs_at(t_src, obbs)
         solo = gl.solo.counts(traj.K, pose, present)
-        rec = frame_record(k, instance, solo, traj.K, pose, obbs, rooms=rooms)
+        rec = frame_record(k, instance, solo, traj.K, pose, frame_obbs, rooms=rooms)
+        if dyn is not None:
+            rec["moving_objects"] = dyn.frame_fields(t_src)
         if warp is not None:   # lens distortion: pixels and boxes of the delivered (warped) image
             stats = visible_stats(delivered_instance)
             kept = []
@@ -183,11 +257,23 @@ def _render_and_write(run: RunConfig, seed: int, traj, poses: np.ndarray, gl: Re
 
     frames, delivered = [], []
 
-    def write_maps(k: int, depth_m: np.ndarray, instance: np.ndarray) -> None:
+    flow = None   # --flow: forward optical flow of the delivered frames (FlowWriter keeps one frame)
+
+    def write_maps(k: int, depth_m: np.ndarray, instance: np.ndarray, src: int) -> None:
         write_png16(out_dir / "depth" / f"{k:06d}.png", depth_to_mm(depth_m))
         write_png16(out_dir / "instance" / f"{k:06d}.png", instance)
+        if flow is not None:
+            moved = None
+            if dyn is not None:
+                t_src = float(traj.frame_times_s[src])
+                moved = {e: dyn.motion.pose_at(e, t_src) for e in dyn.moved_object_ids}
+            flow.add(k, depth_m, poses[src], instance=instance if moved else None, object_poses=moved)
 
     if spec.is_clean:
+        if run.flow:
+            from simgen.annotate.flow import FlowWriter
+
+            flow = FlowWriter(out_dir, traj.K)
         exposure = None
         with VideoWriter(out_dir / "rgb.mp4", cam.width, cam.height, cam.fps) as video:
             for i, t_s, rgb, depth, inst in rendered():
@@ -196,7 +282,7 @@ def _render_and_write(run: RunConfig, seed: int, traj, poses: np.ndarray, gl: Re
                 with timer.stage("annotate"):
                     frames.append(annotate(i, i, inst))
                 with timer.stage("write"):
-                    write_maps(i, depth, inst)
+                    write_maps(i, depth, inst, i)
                     video.write(develop_clean(rgb, exposure))
                 delivered.append((poses[i], t_s, i))
         return frames, delivered, None
@@ -205,10 +291,26 @@ def _render_and_write(run: RunConfig, seed: int, traj, poses: np.ndarray, gl: Re
     from simgen.degradations import Degrader
     from simgen.degradations.stream import degrade_stream
 
+    moving = {}
+    if dyn is not None:   # object motion blur: sub-frames pose the moved objects at their own times
+
+        def render_at(P, t_s):
+            dyn.pose_renderer(gl.main, t_s)
+            return gl.main.render(traj.K, P, outputs=("rgb",)).rgb_linear
+
+        moving = {"render_linear_at": render_at, "moving_points_at": dyn.moving_points_at}
     dg = Degrader(spec, traj.K, cam.width, cam.height, cam.fps, stage_rng(seed, "degradation"),
                   pose_at=traj.pose_at,
-                  render_linear=lambda P: gl.main.render(traj.K, P, outputs=("rgb",)).rgb_linear)
+                  render_linear=lambda P: gl.main.render(traj.K, P, outputs=("rgb",)).rgb_linear, **moving)
     warp = dg.map_boxes if dg.distortion() is not None else None
+    if run.flow:
+        if warp is not None:
+            from simgen.core.errors import ConfigError
+
+            raise ConfigError("--flow is not available with lens distortion (the flow model is a pinhole)")
+        from simgen.annotate.flow import FlowWriter
+
+        flow = FlowWriter(out_dir, dg.delivered_intrinsics())
     clean = out_dir / "rgb_clean.mp4" if run.keep_clean else None
     for k, out in enumerate(degrade_stream(dg, rendered(), out_dir / "rgb.mp4", clean)):
         for dropped in [j for j in pending if j < out.index]:
@@ -216,7 +318,7 @@ def _render_and_write(run: RunConfig, seed: int, traj, poses: np.ndarray, gl: Re
         with timer.stage("annotate"):
             frames.append(annotate(k, out.index, out.instance, warp))
         with timer.stage("write"):
-            write_maps(k, out.depth_m, out.instance)
+            write_maps(k, out.depth_m, out.instance, out.index)
         delivered.append((poses[out.index], out.timestamp_s, out.index))
     return frames, delivered, {"record": dg.last_record, "K": dg.delivered_intrinsics(),
                                "distortion": dg.distortion(), "fps": dg.delivered_fps()}

@@ -278,47 +278,18 @@ def without_objects(scene, ids):
 
 def render_without(run, scene_id: str, seed: int, remove_ids, out_dir: Path, gl) -> tuple[dict, dict, list]:
     """Render scene `seed` of `run` with `remove_ids` (and what they carry) taken out after the camera
-    walk was planned on the full scene: same layout otherwise, same trajectory. Writes rgb.mp4, depth/,
-    instance/, scene.json, camera.json, frames.jsonl and scene.glb into `out_dir` (qa.jsonl is the
-    caller's); returns (scene.json, camera.json, frames) as written.
-    Mirrors simgen.pipeline.run_scene with one edit between the camera and render stages."""
-    from simgen.annotate.frames import coverage, obb_of
-    from simgen.cameras.export import camera_json
-    from simgen.cameras.trajectory import plan_trajectory
-    from simgen.core.rng import stage_rng
-    from simgen.io.jsonio import plain, write_jsonl
-    from simgen.io.scene_files import scene_json, write_glb
-    from simgen.pipeline import Timer, _apply_delivered_camera, _render_and_write, render_items, render_lights
-    from simgen.scenes.generate import generate_scene
+    walk was planned on the full scene: same layout otherwise, same trajectory. Writes a whole scene
+    directory into `out_dir` (the caller replaces qa.jsonl); returns (scene.json, camera.json, frames)
+    as written."""
+    from simgen.io.jsonio import read_jsonl
+    from simgen.pipeline import run_scene
 
     if getattr(run, "dynamics", None) is not None:
         raise ConfigError("the evidence_removed control supports static scenes only (no --dynamics)")
-    cam, timer = run.camera, Timer()
-    scene = generate_scene(run.scene, scene_id, seed, stage_rng(seed, "layout"), cam.clearance_m)
-    traj = plan_trajectory(scene, cam, stage_rng(seed, "camera"), run.scene.wall_thickness_m,
-                           planner_gl=gl.planner)
-    poses = traj.cam_to_world()
-    scene = without_objects(scene, remove_ids)
-    items = render_items(scene)
-    gl.main.load(items, render_lights(scene))
-    gl.solo.load([it for it in items if it.instance_id in {o.id for o in scene.objects}])
-    obbs = {o.id: obb_of(o) for o in scene.objects}
-    (out_dir / "depth").mkdir()
-    (out_dir / "instance").mkdir()
-    frames, delivered, degradation = _render_and_write(run, seed, traj, poses, gl, obbs, out_dir, timer,
-                                                       scene.rooms)
-    cov = coverage(frames, sorted(obbs), cam.width, cam.height, cam.cover_vis, cam.cover_min_px,
-                   cam.cover_corners_inside, cam.cover_max_distance_m)
-    sj = plain(scene_json(scene, traj, cov, len(frames)))
-    cj = camera_json(traj, np.stack([p for p, _t, _s in delivered]))
-    if degradation is not None:
-        _apply_delivered_camera(cj, delivered, degradation)
-    cj = plain(cj)
-    write_json(out_dir / "scene.json", sj)
-    write_json(out_dir / "camera.json", cj)
-    write_jsonl(out_dir / "frames.jsonl", frames)
-    write_glb(out_dir / "scene.glb", scene)
-    return sj, cj, frames
+    run_scene(run, scene_id, seed, out_dir, gl, edit_scene=lambda scene: without_objects(scene, remove_ids))
+    sj = json.loads((out_dir / "scene.json").read_text())
+    cj = json.loads((out_dir / "camera.json").read_text())
+    return sj, cj, read_jsonl(out_dir / "frames.jsonl")
 
 
 def evidence_items(source: dict, source_items: list[dict], categories: list[str], scene: dict, camera: dict,

@@ -81,6 +81,11 @@ def run_program(text: str, view: SceneView):
     from simgen.annotate.derive import OPS
 
     op, args = parse_program(text)
+    if op not in OPS and op.startswith("dyn_"):   # dynamic scenes (docs/dynamics.md)
+        from simgen.dynamics.qa_ops import OPS as DYN_OPS
+
+        if op in DYN_OPS:
+            return DYN_OPS[op](view, **args)
     if op not in OPS:
         raise ProgramError(f"unknown operation {op!r} (known: {', '.join(sorted(OPS))})")
     return OPS[op](view, **args)

@@ -113,7 +113,10 @@ class CameraConfig:
     max_yaw_accel_deg_s2: float = 90.0     # cap of the yaw acceleration
     max_pitch_rate_deg_s: float = 15.0     # cap of the pitch rate (pitch is constant per scene today)
     heading_lead_m: float = 0.5            # walking heading looks this far ahead along the path
-    hold_s: float = 0.3                    # pause at each viewpoint, facing it
+    hold_s: float = 0.3                    # pause at a viewpoint where the walk stops (look-around), facing it
+    max_accel_mps2: float = 0.6            # cap of the walking (linear) acceleration
+    pass_through_deg: float = 45.0         # a viewpoint is passed without stopping if its look heading is
+                                           # within this of the walking direction there
     close_depth_m: float = 0.4             # a frame may have at most close_fraction_max of its pixels
     close_fraction_max: float = 0.6        # closer than close_depth_m
     candidate_spacing_m: float = 0.35      # viewpoint candidates: grid spacing and number of headings
@@ -136,6 +139,9 @@ class CameraConfig:
             raise ConfigError(f"speed_mps must be > 0, got {self.speed_mps}")
 
 
+BACKENDS = ("pyrender", "ai2thor")
+
+
 @dataclass(frozen=True)
 class RunConfig:
     """Everything one `simgen render` run depends on (the scene seed is derived from `seed`)."""
@@ -149,6 +155,11 @@ class RunConfig:
     camera_preset: str = "custom"
     degrade: str = "clean"          # --degrade spec: effects and presets (simgen.degradations)
     keep_clean: bool = False        # also write rgb_clean.mp4 when degraded
+    # --dynamics PRESET: simgen.dynamics.DynamicsConfig, or None (off: static scenes, the default)
+    dynamics: Any = None
+    flow: bool = False              # --flow: also write forward optical flow flow/%06d.png
+    house: str | None = None        # --house: a ProcTHOR house file or folder; scene i renders house i
+    backend: str = "pyrender"       # --backend: pyrender (default) or ai2thor (needs AI2-THOR's Unity build)
 
     def __post_init__(self):
         if self.n < 1:
@@ -157,9 +168,16 @@ class RunConfig:
             raise ConfigError(f"--seed must be an integer in [0, 2^63), got {self.seed}")
         if self.retries < 0:
             raise ConfigError(f"retries must be >= 0, got {self.retries}")
+        if self.backend not in BACKENDS:
+            raise ConfigError(f"--backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
 
     def to_dict(self) -> dict[str, Any]:
-        return to_dict(self)
+        out = to_dict(self)
+        # options left at their defaults are not written, so dataset.json of plain runs stays as it was
+        for key, default in (("dynamics", None), ("flow", False), ("house", None), ("backend", "pyrender")):
+            if out.get(key) == default:
+                out.pop(key)
+        return out
 
 
 def load_preset(kind: str, name_or_path: str, cls, overrides: list[tuple[list[str], Any]] = ()):
@@ -173,24 +191,36 @@ def load_preset(kind: str, name_or_path: str, cls, overrides: list[tuple[list[st
 
 def build_run_config(*, scene: str, camera: str, seed: int, n: int, sets: list[str] = (),
                      camera_overrides: dict[str, Any] | None = None, retries: int = 2,
-                     degrade: str = "clean", keep_clean: bool = False) -> RunConfig:
-    """Resolve presets, `--set scene.x=..`/`camera.x=..` overrides and direct CLI camera options."""
-    scene_over, camera_over = [], []
+                     degrade: str = "clean", keep_clean: bool = False, dynamics: str | None = None,
+                     flow: bool = False, house: str | None = None, backend: str = "pyrender") -> RunConfig:
+    """Resolve presets, `--set scene.x=..`/`camera.x=..`/`dynamics.x=..` overrides and direct CLI camera
+    options. `dynamics`: a dynamics preset name (scenes/dynamics/NAME.toml) or file, None = off."""
+    scene_over, camera_over, dynamics_over = [], [], []
     for text in sets:
         parts, value = parse_override(text)
-        target = {"scene": scene_over, "camera": camera_over}.get(parts[0])
+        target = {"scene": scene_over, "camera": camera_over, "dynamics": dynamics_over}.get(parts[0])
         if target is None or len(parts) < 2:
-            raise ConfigError(f"--set key must start with scene. or camera., got {text.split('=', 1)[0]!r}")
+            raise ConfigError(f"--set key must start with scene., camera. or dynamics., got {text.split('=', 1)[0]!r}")
         target.append((parts[1:], value))
+    if dynamics_over and dynamics is None:
+        raise ConfigError("--set dynamics.* needs --dynamics PRESET")
     for k, v in (camera_overrides or {}).items():
         camera_over.append(([k], v))
     scene_cfg = load_preset("scenes", scene, SceneConfig, scene_over)
     camera_cfg = load_preset("cameras", camera, CameraConfig, camera_over)
     from simgen.degradations import parse_degrade
 
-    parse_degrade(degrade)   # a bad spec is a one-line ConfigError before anything runs
+    spec = parse_degrade(degrade)   # a bad spec is a one-line ConfigError before anything runs
+    if flow and {"lens_distortion", "fisheye"} & set(spec.names()):
+        raise ConfigError("--flow cannot be combined with lens distortion (flow is computed for a pinhole camera)")
+    dynamics_cfg = None
+    if dynamics is not None:
+        from simgen.dynamics.config import load_dynamics
+
+        dynamics_cfg = load_dynamics(dynamics, dynamics_over)
     return RunConfig(scene=scene_cfg, camera=camera_cfg, seed=seed, n=n, retries=retries,
-                     scene_preset=scene, camera_preset=camera, degrade=degrade, keep_clean=keep_clean)
+                     scene_preset=scene, camera_preset=camera, degrade=degrade, keep_clean=keep_clean,
+                     dynamics=dynamics_cfg, flow=bool(flow), house=house, backend=backend)
 
 
 def replace(cfg, **changes):

@@ -35,11 +35,11 @@ def attempt(run: RunConfig, scene_id: str, seed: int, tmp_dir: str) -> dict:
 
     try:
         size = (run.camera.width, run.camera.height)
-        if _WORKER_GL is not None and _WORKER_GL.size != size:
+        if _WORKER_GL is not None and (_WORKER_GL.size != size or _WORKER_GL.backend != run.backend):
             _WORKER_GL.__exit__(None, None, None)
             _WORKER_GL = None
         if _WORKER_GL is None:
-            gl = Renderers(*size)
+            gl = Renderers(*size, backend=run.backend)
             gl.__enter__()
             _WORKER_GL = gl
         return run_scene(run, scene_id, seed, Path(tmp_dir), _WORKER_GL)
