@@ -27,17 +27,22 @@ def test_flow_files_follow_the_written_depth_and_poses(flow_run):
     files = sorted((flow_run / "flow").glob("*.png"))
     assert [f.name for f in files] == [f"{k:06d}.png" for k in range(n - 1)]
     K = np.asarray(cam["K"], dtype=float)
-    k = n // 2
-    flow = read_flow_png(files[k])
-    valid = np.isfinite(flow).all(axis=2)
-    depth = read_png16(flow_run / "depth" / f"{k:06d}.png").astype(np.float32) / 1000.0
-    P0 = np.asarray(cam["frames"][k]["cam_to_world"], dtype=float)
-    P1 = np.asarray(cam["frames"][k + 1]["cam_to_world"], dtype=float)
-    expect = flow_from_depth(depth, K, P0, P1)   # from the saved files: depth in mm, poses to 1e-6
-    ok = valid & (depth > 0)
-    assert ok.mean() > 0.9
-    err = np.linalg.norm(flow[ok] - expect[ok], axis=1)
-    assert np.median(err) < 0.05 and np.percentile(err, 99) < 0.5
+    checked = 0
+    for k in range(n - 1):
+        flow = read_flow_png(files[k])
+        depth = read_png16(flow_run / "depth" / f"{k:06d}.png").astype(np.float32) / 1000.0
+        P0 = np.asarray(cam["frames"][k]["cam_to_world"], dtype=float)
+        P1 = np.asarray(cam["frames"][k + 1]["cam_to_world"], dtype=float)
+        expect = flow_from_depth(depth, K, P0, P1)   # from the saved files: depth in mm, poses to 1e-6
+        ok = np.isfinite(flow).all(axis=2) & (depth > 0)
+        if ok.mean() < 0.2:   # 6 frames over a whole walk: most pixels may leave the next frame
+            continue
+        checked += 1
+        err = np.linalg.norm(flow[ok] - expect[ok], axis=1)
+        # 1/64 px quantisation of the PNG, plus mm depth: relative to the flow's length
+        tol = 0.05 + 0.003 * np.linalg.norm(expect[ok], axis=1)
+        assert np.mean(err <= tol) > 0.99
+    assert checked >= 1
 
 
 def test_house_round_trip_through_the_cli(flow_run, tmp_path):

@@ -51,7 +51,7 @@ def test_set_unknown_key_and_bad_syntax():
         build_run_config(scene="low", camera="egocentric", seed=1, n=1, sets=["scene.bogus=1"])
     with pytest.raises(ConfigError, match="key.path=value"):
         parse_override("scene.rooms")
-    with pytest.raises(ConfigError, match="scene. or camera."):
+    with pytest.raises(ConfigError, match="scene., camera. or dynamics."):
         build_run_config(scene="low", camera="egocentric", seed=1, n=1, sets=["rooms=1"])
 
 
