@@ -87,6 +87,11 @@ def bench_layout(scene_cfg, n_seeds: int, run_seed: int = 0, progress: bool = Tr
             "item_fidelity": st["item_fidelity"], "relation_fidelity": st["relation_fidelity"],
             "removed_by_physics": len(scene.reports["physics"]["removed_ids"]),
             "time_cap_hit": lay["time_cap_hit"], **chk})
+    return aggregate_rows(scene_cfg.name, rows, n_seeds, run_seed)
+
+
+def aggregate_rows(preset: str, rows: list[dict], n_seeds: int, run_seed: int = 0) -> dict:
+    """The bench summary of per-seed rows (as made by bench_layout)."""
     ok = [r for r in rows if not r["failed"]]
     cat = lambda k: [v for r in ok for v in r[k]]  # noqa: E731
     col = lambda k: [r[k] for r in ok]  # noqa: E731
@@ -94,7 +99,7 @@ def bench_layout(scene_cfg, n_seeds: int, run_seed: int = 0, progress: bool = Tr
     n_obj = sum(col("n_objects"))
     pct = lambda xs, q: float(np.percentile(xs, q)) if xs else float("nan")  # noqa: E731
     return {
-        "preset": scene_cfg.name, "n_seeds": n_seeds, "run_seed": run_seed, "n_failed": len(rows) - len(ok),
+        "preset": preset, "n_seeds": n_seeds, "run_seed": run_seed, "n_failed": len(rows) - len(ok),
         "failure_rate": (len(rows) - len(ok)) / max(1, len(rows)),
         "room_time_p50_s": pct(room_t, 50), "room_time_p95_s": pct(room_t, 95), "room_time_max_s": max(room_t, default=0),
         "scene_time_p50_s": pct(col("time_s"), 50),

@@ -18,6 +18,7 @@ from shapely.geometry import Polygon
 from simgen.scenes.geometry import corners, point_depth, sat_depth
 
 HEAD_CLEARANCE_M = 2.05
+NAV_CHECK_BELOW_M = 0.9         # wall items mounted lower than this must keep the walkable space valid
 SEATS_FOR = {"pillow"}          # only pillows go on seats and beds
 
 
@@ -54,9 +55,21 @@ def collides(b: Box, others: list[Box], gap_m: float = 0.01) -> bool:
     return bool(np.any((d > 0) & zov))
 
 
+def collides_many(rects: np.ndarray, z0: np.ndarray, z1: np.ndarray, others: list[Box], gap_m: float) -> np.ndarray:
+    """(N,) whether each box (rects (N, 5), z in [z0, z1]) comes within gap_m of any of `others`."""
+    if not others or len(rects) == 0:
+        return np.zeros(len(rects), bool)
+    R = np.array([o.rect for o in others])
+    z = np.array([[o.z0, o.z1] for o in others])
+    d = sat_depth(rects, R) + gap_m
+    zov = (np.minimum(z1[:, None], z[None, :, 1]) - np.maximum(z0[:, None], z[None, :, 0])) > 0.0
+    return ((d > 0) & zov).any(axis=1)
+
+
 def place_wall_items(items, room, poly: Polygon, openings: list[Box], boxes: list[Box], nav_check,
-                     rng: np.random.Generator, cats, budget, n_candidates: int = 80):
-    """Returns ({key: pose}, dropped keys). openings: door/window boxes (wall-crossing) to keep clear."""
+                     rng: np.random.Generator, cats, budget, fixed: list[Box] = ()):
+    """Returns ({key: pose}, dropped keys, new wall boxes). openings: door/window boxes (wall-crossing)
+    to keep clear; fixed: wall boxes placed earlier (kept clear, not returned)."""
     pts = np.asarray(poly.exterior.coords)[:-1]
     edges = []
     for a, b in zip(pts, np.roll(pts, -1, axis=0)):
@@ -64,46 +77,55 @@ def place_wall_items(items, room, poly: Polygon, openings: list[Box], boxes: lis
         L = float(np.linalg.norm(d))
         if L > 0.5:
             edges.append((a, d / L, L))
-    lens = np.array([e[2] for e in edges])
     poses, dropped, wall_boxes = {}, [], []
+    fixed = list(fixed)
     big = [b for b in boxes if b.z1 - b.z0 > 0.4 and max(b.rect[2], b.rect[3]) > 0.5]
+    from simgen.scenes.program import mount_range
+
+    wins = [o for o in openings if o.category == "window_opening"]
     for it in items:
         ext = it.asset.extents_m
-        lo, hi = cats[it.category].mount_base_z_m
+        lo, hi = mount_range(it.category, float(ext[2]))
         hi = min(hi, room.height_m - 0.05 - ext[2])
         best = None
-        for _ in range(n_candidates):
-            if not budget.spend():
+        if hi >= lo:
+            # every wall position (random grid phase, 6 cm) at 3 heights, tested at once
+            cand = []
+            for e, (a, u, L) in enumerate(edges):
+                if L < ext[1] + 0.2:
+                    continue
+                ss = np.arange(ext[1] / 2 + 0.1 + rng.uniform(0, 0.06), L - ext[1] / 2 - 0.1, 0.06)
+                inward = np.array([-u[1], u[0]])
+                for sv in ss:
+                    c = a + u * sv + inward * (ext[0] / 2 + 0.003)
+                    cand.append((c[0], c[1], float(np.arctan2(inward[1], inward[0]))))
+            if cand:
+                C = np.array(cand)
+                zs = np.unique([lo, (lo + hi) / 2, hi])
+                C = np.repeat(C, len(zs), axis=0)
+                Z0 = np.tile(zs, len(cand))
+                rects = np.column_stack([C[:, :2], np.full(len(C), ext[0] / 2), np.full(len(C), ext[1] / 2), C[:, 2]])
+                budget.spend(int(np.ceil(len(C) / 32)))
+                Z1 = Z0 + ext[2]
+                bad = collides_many(rects, Z0, Z1, openings, 0.05) | collides_many(rects, Z0, Z1, fixed + wall_boxes, 0.03) \
+                    | collides_many(rects, Z0, Z1, boxes, 0.02)
+                idx = np.flatnonzero(~bad)
+                if len(idx):
+                    score = rng.uniform(0, 0.05, len(idx))
+                    if it.category == "radiator" and wins:      # radiators go under windows
+                        W = np.array([o.rect[:2] for o in wins])
+                        score += np.linalg.norm(rects[idx, None, :2] - W[None], axis=2).min(axis=1)
+                    elif it.category in ("picture_frame", "clock", "television") and big:  # centred above furniture
+                        B = np.array([o.rect[:2] for o in big])
+                        score += np.linalg.norm(rects[idx, None, :2] - B[None], axis=2).min(axis=1)
+                    best = [box_of(it.key, it.category, ext, pose_from(rects[j, 0], rects[j, 1], float(Z0[j]), rects[j, 4]))
+                            for j in idx[np.argsort(score, kind="stable")[:12]]]
+        b = None
+        for cand_box in best or []:                  # walkable space re-checked for low items (radiators)
+            if cand_box.z0 >= NAV_CHECK_BELOW_M or nav_check(wall_boxes + [cand_box]):
+                b = cand_box
                 break
-            if hi < lo:
-                break
-            e = int(rng.choice(len(edges), p=lens / lens.sum()))
-            a, u, L = edges[e]
-            if L < ext[1] + 0.2:
-                continue
-            s = float(rng.uniform(ext[1] / 2 + 0.1, L - ext[1] / 2 - 0.1))
-            inward = np.array([-u[1], u[0]])
-            c = a + u * s + inward * (ext[0] / 2 + 0.003)
-            z0 = float(rng.uniform(lo, hi))
-            b = box_of(it.key, it.category, ext, pose_from(c[0], c[1], z0, float(np.arctan2(inward[1], inward[0]))))
-            if collides(b, openings, 0.05) or collides(b, wall_boxes, 0.03) or collides(b, boxes, 0.02):
-                continue
-            score = 0.0
-            if it.category == "radiator":                 # radiators go under windows
-                wins = [o for o in openings if o.category == "window_opening"]
-                score = min([float(np.hypot(*(o.rect[:2] - b.rect[:2]))) for o in wins], default=1.0)
-            elif it.category in ("picture_frame", "clock", "television") and big:     # centred above furniture
-                dd = np.array([np.hypot(*(o.rect[:2] - b.rect[:2])) for o in big])
-                score = float(dd.min())
-            if best is None or score < best[0]:
-                best = (score, b)
-                if score < 0.3:
-                    break
-        if best is None:
-            dropped.append(it.key)
-            continue
-        b = best[1]
-        if b.z0 < 1.9 and not nav_check(wall_boxes + [b]):
+        if b is None:
             dropped.append(it.key)
             continue
         wall_boxes.append(b)
@@ -119,7 +141,14 @@ def place_ceiling_items(items, room, poly: Polygon, boxes: list[Box], rng: np.ra
     rp = poly.representative_point()
     spots = [np.array(b.rect[:2]) for b in targets] + [np.array([poly.centroid.x, poly.centroid.y]),
                                                        np.array([rp.x, rp.y])]
+    x0, y0, x1, y1 = poly.bounds                   # then a 0.4 m grid, nearest the centre first
+    g = np.array([(x, y) for x in np.arange(x0 + 0.4, x1 - 0.3, 0.4) for y in np.arange(y0 + 0.4, y1 - 0.3, 0.4)])
+    if len(g):
+        g = g[np.argsort(np.hypot(g[:, 0] - poly.centroid.x, g[:, 1] - poly.centroid.y) + rng.uniform(0, 0.1, len(g)),
+                         kind="stable")]
+        spots += list(g)
     out, dropped, used = {}, [], []
+    inner = poly.buffer(-0.3)
     for it in items:
         asset = it.asset
         ok = False
@@ -134,7 +163,7 @@ def place_ceiling_items(items, room, poly: Polygon, boxes: list[Box], rng: np.ra
             z0 = room.height_m - asset.extents_m[2]
             if z0 < need:
                 continue
-            if not poly.buffer(-0.3).contains(Polygon(corners(np.array([[*spot, *np.array(asset.extents_m[:2]) / 2,
+            if not inner.contains(Polygon(corners(np.array([[*spot, *np.array(asset.extents_m[:2]) / 2,
                                                                           0.0]]))[0])):
                 continue
             out[it.key] = (pose_from(spot[0], spot[1], z0, 0.0), asset)
@@ -199,43 +228,73 @@ def _fits(slot: SupportSlot, it, x: float, y: float, yaw: float, blockers: list[
     return b
 
 
+def _scan_slot(slot: SupportSlot, it, blockers: list[Box], rng: np.random.Generator, budget) -> Box | None:
+    """Every position of `it` on a 3 cm grid of the slot (random phase; 2 yaws with a small random
+    twist, or backed against the rear edge for microwaves, TVs, monitors), first free one in random order."""
+    import shapely
+
+    ext = it.asset.extents_m
+    if ext[2] > slot.clearance_m - 0.01 or len(slot.local) >= slot.capacity:
+        return None
+    x0, y0, x1, y1 = slot.polygon.bounds
+    step = 0.03
+    against = it.category in ("microwave", "television", "monitor")
+    xs = np.array([x0 + ext[0] / 2 + 0.02]) if against else np.arange(x0 + rng.uniform(0, step), x1, step)
+    ys = np.arange(y0 + rng.uniform(0, step), y1, step)
+    gx, gy = np.meshgrid(xs, ys)
+    n = gx.size
+    if n == 0:
+        return None
+    base = np.zeros((n, 1)) if against else np.array([[0.0, np.pi / 2]]).repeat(n, 0) + rng.normal(0, 0.15, (n, 2))
+    k = base.shape[1]
+    rects = np.column_stack([np.repeat(gx.ravel(), k), np.repeat(gy.ravel(), k), np.full(n * k, ext[0] / 2),
+                             np.full(n * k, ext[1] / 2), base.ravel()])
+    budget.spend(int(np.ceil(len(rects) / 64)))
+    inner = slot.polygon.buffer(-0.005)
+    c = corners(rects)
+    ok = shapely.contains_xy(inner, c[..., 0], c[..., 1]).all(axis=1)
+    if slot.local and ok.any():
+        idx = np.flatnonzero(ok)
+        ok[idx] = ~((sat_depth(rects[idx], np.array(slot.local)) + 0.01) > 0).any(axis=1)
+    idx = np.flatnonzero(ok)
+    others = [o for o in blockers if o.key != slot.key]
+    for j in rng.permutation(idx)[:60]:
+        b = box_of(it.key, it.category, ext, slot.pose @ pose_from(rects[j, 0], rects[j, 1], slot.height_m, rects[j, 4]))
+        if not collides(b, others, 0.01):
+            return b
+    return None
+
+
 def place_surface_items(items, slots: list[SupportSlot], blockers: list[Box], rng: np.random.Generator,
-                        budget, n_candidates: int = 30):
-    """Returns ({key: (pose, support_key)}, dropped keys). Anchored items first (monitor, TV, lamps)."""
+                        budget) -> tuple[dict, list]:
+    """Returns ({key: (pose, support_key)}, dropped keys). Anchored items first (monitor, TV, lamps),
+    then each item on its planned surface (Item.plan), else on the allowed surface with most room."""
     out, dropped = {}, []
     order = sorted(items, key=lambda it: (it.support_key is None, it.key))
     for it in order:
         ext = it.asset.extents_m
         got = None
-        if it.support_key is not None:
-            for slot in (s for s in slots if s.key == it.support_key and s.name == "top" or
-                         s.key == it.support_key and s.name.startswith("board")):
+        if it.support_key is not None and it.anchor:
+            for slot in (s for s in slots if s.key == it.support_key and (s.name == "top" or s.name.startswith("board"))):
                 x0, y0, x1, y1 = slot.polygon.bounds
                 cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-                x = {"centre": cx, "back": x0 + ext[0] / 2 + 0.03, "front": x1 - ext[0] / 2 - 0.05}[it.anchor or "centre"]
-                got = _fits(slot, it, x, cy, 0.0, blockers)
-                if got is not None:
-                    got = (got, slot)
+                x = {"centre": cx, "back": x0 + ext[0] / 2 + 0.03, "front": x1 - ext[0] / 2 - 0.05}[it.anchor]
+                b = _fits(slot, it, x, cy, 0.0, blockers)
+                if b is not None:
+                    got = (b, slot)
                     break
         if got is None:
+            plan = getattr(it, "plan", None)
             ok_slots = [s for s in slots if _allowed(it.category, s) and len(s.local) < s.capacity
                         and ext[2] <= s.clearance_m - 0.01]
-            if it.support_key is not None:
-                ok_slots = [s for s in ok_slots if s.key == it.support_key] or ok_slots
-            if ok_slots:
-                w = np.array([max(s.polygon.area - 0.02 * len(s.local), 0.005) for s in ok_slots])
-                against = it.category in ("microwave", "television", "monitor")
-                for _ in range(n_candidates):
-                    if not budget.spend():
-                        break
-                    slot = ok_slots[int(rng.choice(len(ok_slots), p=w / w.sum()))]
-                    x0, y0, x1, y1 = slot.polygon.bounds
-                    yaw = 0.0 if against else float(rng.integers(4)) * np.pi / 2 + float(rng.normal(0, 0.2))
-                    x = x0 + ext[0] / 2 + 0.02 if against else float(rng.uniform(x0, x1))
-                    b = _fits(slot, it, x, float(rng.uniform(y0, y1)), yaw, blockers)
-                    if b is not None:
-                        got = (b, slot)
-                        break
+            free = {id(s): s.polygon.area - sum(4 * r[2] * r[3] for r in s.local) for s in ok_slots}
+            ok_slots.sort(key=lambda s: (not (plan and (s.key, s.name) == tuple(plan)),
+                                         it.support_key is not None and s.key != it.support_key, -free[id(s)]))
+            for slot in ok_slots[:8]:
+                b = _scan_slot(slot, it, blockers, rng, budget)
+                if b is not None:
+                    got = (b, slot)
+                    break
         if got is None:
             dropped.append(it.key)
             continue

@@ -127,15 +127,17 @@ def generate_scene(cfg: SceneConfig, scene_id: str, seed: int, rng: np.random.Ge
 
 
 def _drop_out_of_bounds(objects: list[PlacedObject], rooms, physics: dict) -> list[PlacedObject]:
-    """Remove objects that settling pushed > 1 cm outside their room (and what they carry); recorded
+    """Remove objects that settling pushed > 1 cm outside their room or above its ceiling (and what
+    they carry); recorded
     in physics["out_of_bounds_removed"]."""
     polys = {r.id: Polygon(r.polygon).buffer(0.01) for r in rooms}
+    ceil = {r.id: r.height_m + 0.01 for r in rooms}
     bad = set()
     for o in objects:
         b = o.asset.mesh().bounds
         c = np.array([[x, y, z] for x in b[:, 0] for y in b[:, 1] for z in b[:, 2]])
         w = c @ o.pose[:3, :3].T + o.pose[:3, 3]          # (tilted objects lean out at the top)
-        if not all(polys[o.room].contains(Point(float(p[0]), float(p[1]))) for p in w):
+        if w[:, 2].max() > ceil[o.room] or not all(polys[o.room].contains(Point(float(p[0]), float(p[1]))) for p in w):
             bad.add(o.id)
     changed = bool(bad)
     while changed:

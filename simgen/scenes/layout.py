@@ -11,10 +11,11 @@ import time
 import numpy as np
 from shapely.geometry import Polygon
 
-from simgen.scenes.fill import box_of, place_ceiling_items, place_surface_items, place_wall_items, support_slots
+from simgen.scenes.fill import Box, box_of, place_ceiling_items, place_surface_items, place_wall_items, support_slots
 from simgen.scenes.geometry import NavGrid
 from simgen.scenes.placement import door_passages, door_points, keepouts, opening_boxes
-from simgen.scenes.program import RoomProgram
+from simgen.scenes.fill import NAV_CHECK_BELOW_M
+from simgen.scenes.program import RoomProgram, mount_range
 from simgen.scenes.solver import FRONT_CLEARANCE_M, Budget, FloorProblem, Unit, clearance_rects, solve_floor
 
 
@@ -34,6 +35,14 @@ def _unit(idx: int, keys, local_poses, items_by_key, wall: bool, kind: str, grou
                 clear=clearance_rects(local, depths), kind=kind, categories=cats)
 
 
+def _under_ceiling(slots, height_m: float):
+    """Clamp each support surface's clearance to the ceiling (2 cm margin): tops of wardrobes and
+    fridges have unbounded clearance in the asset, not in a 2.4 m room."""
+    for sl in slots:
+        sl.clearance_m = min(sl.clearance_m, height_m - 0.02 - float(sl.pose[2, 3] + sl.height_m))
+    return [sl for sl in slots if sl.clearance_m >= 0.06]
+
+
 def solve_room(room, prog: RoomProgram, doors, windows, cats, cfg, radius_m: float, rng: np.random.Generator):
     t0 = time.perf_counter()
     from simgen import assets
@@ -44,25 +53,36 @@ def solve_room(room, prog: RoomProgram, doors, windows, cats, cfg, radius_m: flo
     # ---- units: groups first (largest first), then single floor items by footprint
     units = []
     grouped = set()
-    for g in sorted(prog.groups, key=lambda g: -sum(np.prod(items[k].asset.extents_m[:2]) for k in g.keys)):
+    # wall groups claim the walls first, then free-standing groups claim the middle, then singles
+    for g in sorted(prog.groups, key=lambda g: (not g.against_wall,
+                                                -sum(np.prod(items[k].asset.extents_m[:2]) for k in g.keys))):
         units.append(_unit(len(units), g.keys, g.local, items, g.against_wall, g.kind, g.clear_front_m))
         units[-1].group = g  # type: ignore[attr-defined]
+        if g.kind == "lounge" and any(items[k].category == "tv_stand" for k in items):
+            # the sofa looks at a wall 1.8-4 m away (plus the TV stand's depth): room for the TV unit
+            units[-1].view_range = (2.3, 4.5)  # type: ignore[attr-defined]
         grouped.update(g.keys)
     singles = [it for it in prog.items if it.placement == "floor" and it.key not in grouped]
-    singles.sort(key=lambda it: (-float(np.prod(it.asset.extents_m[:2])), it.key))
+    rel_keys = {k for r in prog.relations if r["type"] in ("faces", "distance_range")
+                for k in (r["subject"], r["object"]) if isinstance(k, int)}
+    singles.sort(key=lambda it: (it.key not in rel_keys, -float(np.prod(it.asset.extents_m[:2])), it.key))
     for it in singles:
         units.append(_unit(len(units), [it.key], [(0.0, 0.0, 0.0)], items, cats[it.category].against_wall, "single"))
-    shrunk_away: list[int] = []
 
     def shrink(u: Unit):
         """A smaller variant: a group loses its last member; a single is resampled once."""
         if u.kind != "single":
             if len(u.keys) <= 1:
                 return None
-            shrunk_away.append(u.keys[-1])
+            k_out = u.keys[-1]
+            it_out = items[k_out]          # the member left out is retried later as a single unit
+            units.append(_unit(len(units), [k_out], [(0.0, 0.0, 0.0)], items, cats[it_out.category].against_wall,
+                               "single"))
             g = u.group  # type: ignore[attr-defined]
+            g.keys = list(u.keys[:-1])     # the group record lists only the members laid out with it
             nu = _unit(u.idx, u.keys[:-1], g.local[:len(u.keys) - 1], items, u.wall, u.kind, g.clear_front_m)
             nu.group = g  # type: ignore[attr-defined]
+            nu.view_range = getattr(u, "view_range", None)  # type: ignore[attr-defined]
             return nu
         if getattr(u, "resampled", False):
             return None
@@ -76,6 +96,15 @@ def solve_room(room, prog: RoomProgram, doors, windows, cats, cfg, radius_m: flo
         return nu
 
     static, static_h, _ = keepouts(room, doors, windows, cfg.wall_thickness_m)
+    # low wall items (radiators) are fixed features: placed first, under windows, then kept out
+    low_wall = [it for it in prog.items if it.placement == "wall" and
+                mount_range(it.category, float(it.asset.extents_m[2]))[1] < NAV_CHECK_BELOW_M]
+    openings = opening_boxes(room, doors, windows, cfg.wall_thickness_m)
+    lposes, ldrop, low_boxes = place_wall_items(low_wall, room, poly, openings, [], lambda wb: True, rng, cats, budget)
+    if low_boxes:
+        R = np.array([b.rect for b in low_boxes])
+        static = np.concatenate([static, R])
+        static_h = np.concatenate([static_h, np.zeros(len(R))])
     dpts = door_points(room, doors, cfg.wall_thickness_m, radius_m)
     nav = NavGrid(poly, dpts, door_passages(room, doors, cfg.wall_thickness_m), radius_m)
     ent = next((d for d in doors if d.entrance and room.id in d.rooms), None)
@@ -109,7 +138,19 @@ def solve_room(room, prog: RoomProgram, doors, windows, cats, cfg, radius_m: flo
             placed[k] = (items[k], pose, "floor", None)
             floor_boxes.append(box_of(k, items[k].category, items[k].asset.extents_m, pose))
 
-    # ---- wall items (walkable space re-checked with them) and ceiling items
+    # ---- anchored small objects first (monitor, TV, lamps: their spot is fixed by the group)
+    holders = [(k, v[0].category, v[0].asset, v[1]) for k, v in placed.items() if v[2] == "floor"]
+    slots = _under_ceiling(support_slots(holders, cfg.support_capacity_scale), room.height_m)
+    surf_items = [it for it in prog.items if it.placement == "surface"]
+    anchored = [it for it in surf_items if it.support_key is not None and it.anchor]
+    aposes, _ = place_surface_items(anchored, slots, floor_boxes, rng, budget)
+    anchored_boxes = []
+    for k, (pose, sk) in aposes.items():
+        placed[k] = (items[k], pose, "surface", sk)
+        anchored_boxes.append(box_of(k, items[k].category, items[k].asset.extents_m, pose))
+
+    # ---- wall items (walkable space re-checked with them) and ceiling items. Wall items keep 0.55 m
+    # above open support tops so that shelves and frames do not cap counters and tables.
     floor_R = np.array([b.rect for b in floor_boxes]).reshape(-1, 5)
     floor_own = np.array([b.key for b in floor_boxes], dtype=int)
 
@@ -118,9 +159,16 @@ def solve_room(room, prog: RoomProgram, doors, windows, cats, cfg, radius_m: flo
         own = np.concatenate([floor_own, np.array([b.key for b in wall_boxes], dtype=int)])
         return nav.check(R, own)[0]
 
-    wall_items = [it for it in prog.items if it.placement == "wall"]
-    wposes, wdrop, wall_boxes = place_wall_items(wall_items, room, poly, opening_boxes(room, doors, windows, cfg.wall_thickness_m),
-                                                 floor_boxes, nav_check, rng, cats, budget)
+    open_top = {k for k, v in placed.items() if v[2] == "floor" and any(
+        not np.isfinite(s.clearance_m) or s.clearance_m > 1.0 for s in v[0].asset.supports)}
+    wall_obst = [Box(b.key, b.category, b.rect, b.z0, b.z1 + (0.55 if b.key in open_top else 0.0))
+                 for b in floor_boxes] + anchored_boxes
+    wall_items = [it for it in prog.items if it.placement == "wall" and it.key not in lposes and it.key not in ldrop]
+    wposes, wdrop, wall_boxes = place_wall_items(wall_items, room, poly, openings, wall_obst, nav_check, rng, cats,
+                                                 budget, fixed=low_boxes)
+    wposes.update(lposes)
+    wdrop = ldrop + wdrop
+    wall_boxes = low_boxes + wall_boxes
     for k, pose in wposes.items():
         placed[k] = (items[k], pose, "wall", None)
     ceil_items = [it for it in prog.items if it.placement == "ceiling"]
@@ -131,15 +179,15 @@ def solve_room(room, prog: RoomProgram, doors, windows, cats, cfg, radius_m: flo
         placed[k] = (items[k], pose, "ceiling", None)
         ceil_boxes.append(box_of(k, items[k].category, asset.extents_m, pose))
 
-    # ---- small objects on supports
-    holders = [(k, v[0].category, v[0].asset, v[1]) for k, v in placed.items() if v[2] in ("floor", "wall")]
-    slots = support_slots(holders, cfg.support_capacity_scale)
-    surf_items = [it for it in prog.items if it.placement == "surface"]
-    sposes, sdrop = place_surface_items(surf_items, slots, floor_boxes + wall_boxes + ceil_boxes, rng, budget)
+    # ---- the other small objects, on floor and wall supports
+    slots += _under_ceiling(support_slots([(k, v[0].category, v[0].asset, v[1]) for k, v in placed.items()
+                                           if v[2] == "wall"], cfg.support_capacity_scale), room.height_m)
+    rest = [it for it in surf_items if it.key not in aposes]
+    sposes, sdrop = place_surface_items(rest, slots, floor_boxes + wall_boxes + ceil_boxes + anchored_boxes, rng, budget)
     for k, (pose, sk) in sposes.items():
         placed[k] = (items[k], pose, "surface", sk)
 
-    dropped_floor = [k for i in frep["dropped_units"] for k in units[i].keys] + shrunk_away
+    dropped_floor = [k for i in frep["dropped_units"] for k in units[i].keys]
     dropped = {"floor": dropped_floor, "wall": wdrop, "ceiling": cdrop, "surface": sdrop}
     req = {p: sum(it.placement == p for it in prog.items) for p in ("floor", "wall", "surface", "ceiling")}
     got = {p: sum(v[2] == p for v in placed.values()) for p in ("floor", "wall", "surface", "ceiling")}

@@ -249,3 +249,15 @@ def stability_check(objects: list[PlacedObject], rooms: list[Room], wall_thickne
         _motion(o, o.pose, poses[o.id]))]
     return {"n_objects": len(objects), "n_dynamic": len(dyn), "n_unstable": len(moved), "unstable_ids": moved,
             "stable_fraction": 1.0 - len(moved) / max(1, len(objects)), "penetrating_pairs": len(pairs)}
+
+
+def stands_alone(asset, seconds: float = 0.75, max_shift_m: float = 0.02) -> bool:
+    """Whether `asset` rests on a bare floor by itself (dropped from 2 mm, simulated `seconds`): used
+    by the room program for categories whose variants may tip over (floor lamps, backpacks)."""
+    from simgen.scenes.fill import pose_from
+
+    o = PlacedObject(1, "probe", asset, pose_from(0.0, 0.0, 0.0, 0.0), "probe", "floor", None)
+    room = Room("probe", "office", ((-3.0, -3.0), (3.0, -3.0), (3.0, 3.0), (-3.0, 3.0)), 3.0)
+    poses, _, _ = _simulate([o], {1: o.pose}, {1}, [room], 0.1, seconds, 0.002)
+    sh, ti = _motion(o, o.pose, poses[1])
+    return sh <= max_shift_m and ti <= MAX_TILT_RAD

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from simgen.scenes.supportplan import SupportPlan
+
 # Wall categories' mounting range: z of the asset's base above the floor (metres). The asset specs
 # have no such field yet (asked of the assets owner); this table is the layout's source meanwhile.
 MOUNT_BASE_Z_M = {
@@ -22,7 +24,26 @@ MOUNT_BASE_Z_M = {
     "television": (1.00, 1.40),        # a wall-mounted TV (the category is normally on a stand)
 }
 DEFAULT_MOUNT_BASE_Z_M = (1.2, 1.6)
+
+
+def mount_range(category: str, height_m: float | None = None) -> tuple[float, float]:
+    """Mounting range (low, high) of a wall item's base above the floor (metres): the asset spec's
+    `mount_height_range_m` when it gives one (height_m: the asset's height, for centre-referenced
+    specs), else MOUNT_BASE_Z_M, else DEFAULT_MOUNT_BASE_Z_M."""
+    try:
+        from simgen.assets.specs import mount_height_range_m
+    except ImportError:                         # older asset module without mounting heights
+        mount_height_range_m = None
+    if mount_height_range_m is not None:
+        r = mount_height_range_m(category, height_m)
+        if r is not None and r[1] >= r[0]:
+            return float(r[0]), float(r[1])
+    return MOUNT_BASE_Z_M.get(category, DEFAULT_MOUNT_BASE_Z_M)
 _SKIP = {"door", "window", "rug"}       # structure, or flat items needing overlap rules (not placed)
+# categories with variants that tip over on their own in pybullet (backpacks lean 6-34 deg, 2 of 3 floor
+# lamp variants fall: reported to the assets owner): a variant is requested only if it stands alone
+TIPPY = {"backpack", "floor_lamp"}
+TIPPY_TRIES = 4
 # categories suited as counting duplicates
 COUNTING = ("chair", "potted_plant", "book", "mug", "cup", "bottle", "plate", "pillow", "vase", "box",
             "picture_frame", "stool", "bowl", "trash_can")
@@ -49,7 +70,7 @@ def catalog(include: tuple[str, ...], exclude: tuple[str, ...]) -> dict[str, Cat
         s = assets.spec(name)
         out[name] = CategoryInfo(name=name, placement=s.placement, rooms=tuple(s.room_types),
                                  against_wall=bool(s.against_wall),
-                                 mount_base_z_m=MOUNT_BASE_Z_M.get(name, DEFAULT_MOUNT_BASE_Z_M),
+                                 mount_base_z_m=mount_range(name),
                                  has_supports=bool(s.supports.get("surfaces")))
     return out
 
@@ -66,6 +87,7 @@ class Item:
     support_key: int | None = None        # surface items anchored to a group member
     anchor: str | None = None             # "centre" | "back" | "front" on the support
     optional: bool = True
+    plan: tuple | None = None             # surface items: (holder key, support name) chosen by the program
 
 
 @dataclass
@@ -105,15 +127,44 @@ class _Builder:
 
         if cat not in self.cats:
             return None
+        asset = assets.make(cat, self.rng)
+        if cat in TIPPY:
+            from simgen.scenes.physics import stands_alone
+
+            for _ in range(TIPPY_TRIES - 1):
+                if stands_alone(asset):
+                    break
+                asset = assets.make(cat, self.rng)
+            else:
+                if not stands_alone(asset):
+                    return None
         it = Item(key=self.next_key, category=cat, placement=placement or self.cats[cat].placement,
-                  asset=assets.make(cat, self.rng), **kw)
+                  asset=asset, **kw)
         self.next_key += 1
         self.counts[cat] += 1
         self.prog.items.append(it)
         return it
 
+    def undo(self, it: Item) -> None:
+        """Withdraw a requested item (and the relations that name it) before the solve."""
+        self.prog.items.remove(it)
+        self.counts[it.category] -= 1
+        self.prog.relations = [r for r in self.prog.relations if not _names(r, it.key)]
+
     def rel(self, rtype: str, subject, obj=None, **params):
         self.prog.relations.append({"type": rtype, "subject": subject, "object": obj, "params": params})
+
+
+def _names(r: dict, key: int) -> bool:
+    o = r["object"]
+    return r["subject"] == key or o == key or (isinstance(o, list) and key in o) or r["params"].get("about") == key
+
+
+def _min_ext(cat: str) -> tuple[float, float, float]:
+    from simgen import assets
+
+    sz = assets.spec(cat).size
+    return (sz["x_m"][0], sz["y_m"][0], sz["z_m"][0])
 
 
 def _bed(b: _Builder, gid: str) -> GroupSpec | None:
@@ -152,6 +203,9 @@ def _dining(b: _Builder, gid: str) -> GroupSpec | None:
     tx, ty = table.asset.extents_m[:2]
     keys, local, chairs = [table.key], [(0.0, 0.0, 0.0)], []
     n = int(b.rng.integers(2, 7)) if chair_cat else 0
+    if chair_cat:                                  # as many chairs as the table's long sides seat
+        per_side_max = max(1, int((ty + 0.1) // (cats_size(chair_cat)[1] + 0.1)))
+        n = min(n, 2 * per_side_max)
     per_side = [(n + 1) // 2, n // 2]
     for side, k in zip((1, -1), per_side):
         for i in range(k):
@@ -328,7 +382,10 @@ def build_program(room, cats: dict[str, CategoryInfo], counts: dict[str, int], e
     area_budget = occupancy * room.area_m2
     small_fp = {c for c in floor_pool if np.prod(cats_size(c)) < 0.3}
     guard = 0
-    while n_floor() < counts["floor"] and guard < 200 and floor_pool:
+    # the count is met first; short of the footprint budget, up to 25 % more floor items are requested
+    extra_floor = int(np.ceil(0.25 * counts["floor"]))
+    while guard < 200 and floor_pool and (n_floor() < counts["floor"] or (
+            n_floor() < counts["floor"] + extra_floor and footprint() < 0.9 * area_budget)):
         guard += 1
         need_support = capacity() < 1.1 * counts["surface"]
         opts = [c for c in floor_pool if b.counts[c] <= max_duplicates]
@@ -340,7 +397,13 @@ def build_program(room, cats: dict[str, CategoryInfo], counts: dict[str, int], e
         opts = fresh or opts
         if not opts:
             break
-        b.item(opts[int(rng.integers(len(opts)))])
+        left = area_budget - footprint()
+        if left > 0 and len(opts) > 3:           # steer sizes so that the floor budget is met, not overshot
+            target = left / max(1, counts["floor"] - n_floor())
+            opts = sorted(opts, key=lambda c: (abs(np.log(max(np.prod(cats_size(c)), 1e-3) / target)), c))[:3]
+        c = opts[int(rng.integers(len(opts)))]
+        if b.item(c) is None:                    # no variant of it stands alone: not requested
+            floor_pool = [x for x in floor_pool if x != c]
     n_wall = counts["wall"]
     for _ in range(n_wall):
         opts = [c for c in wall_pool if b.counts[c] <= max_duplicates] or wall_pool
@@ -350,18 +413,46 @@ def build_program(room, cats: dict[str, CategoryInfo], counts: dict[str, int], e
     for _ in range(counts["ceiling"]):
         if "ceiling_lamp" in cats:
             b.item("ceiling_lamp")
+    # small objects: only what the requested holders' surfaces can take (see supportplan.py)
+    plan = SupportPlan(capacity_scale, getattr(room, "height_m", np.inf))
+    for it in prog.items:
+        if it.placement in ("floor", "wall"):
+            plan.add_holder(it)
+    from simgen import assets
+
+    for it in list(prog.items):                   # anchored group items (monitor, TV, lamps) first
+        if it.placement != "surface":
+            continue
+        for _ in range(3):                         # on their own holder only: resample to fit, else withdraw
+            if plan.assign(it, prefer_key=it.support_key, only_preferred=True):
+                break
+            it.asset = assets.make(it.category, rng)
+        else:
+            b.undo(it)
     holders = {i.category for i in prog.items if i.placement in ("floor", "wall")}
-    surf_pool = [c for c in surf_pool if _has_support_for(c, holders)]
-    if dup_cat and cats[dup_cat].placement == "surface" and _has_support_for(dup_cat, holders):
+    surf_pool = [c for c in surf_pool if _has_support_for(c, holders) and plan.could_fit(c, _min_ext(c))]
+
+    def add_surface(cat) -> bool:
+        for _ in range(3):                         # a variant that fits, else give the category up
+            it = b.item(cat)
+            if plan.assign(it):
+                return True
+            b.undo(it)
+        return False
+
+    if dup_cat and cats[dup_cat].placement == "surface" and dup_cat in surf_pool:
         for _ in range(min(n_duplicates + 1, max(0, counts["surface"] - n_surface()))):
-            b.item(dup_cat)
+            if not add_surface(dup_cat):
+                break
     guard = 0
     while n_surface() < counts["surface"] and guard < 400 and surf_pool:
         guard += 1
         opts = [c for c in surf_pool if b.counts[c] <= max_duplicates and c not in ("television", "monitor")]
         fresh = [c for c in opts if b.counts[c] == 0]
         opts = fresh or opts or surf_pool
-        b.item(opts[int(rng.integers(len(opts)))])
+        c = opts[int(rng.integers(len(opts)))]
+        if not add_surface(c):
+            surf_pool.remove(c)
     for cat, n in sorted(Counter(i.category for i in prog.items).items()):
         prog.relations.append({"type": "count", "subject": cat, "object": None, "params": {"min": n}})
     prog.next_key = b.next_key  # type: ignore[attr-defined]

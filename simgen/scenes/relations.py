@@ -15,6 +15,7 @@ from shapely.ops import unary_union
 from simgen.scenes.geometry import footprint
 
 FACES_TOL_RAD = np.deg2rad(30.0)
+FACES_RAY_MAX_RAD = np.deg2rad(60.0)
 AGAINST_WALL_M = 0.10
 PARALLEL_TOL_RAD = np.deg2rad(5.0)
 SUPPORT_GAP_M = 0.01
@@ -36,9 +37,20 @@ def _local(o, p) -> np.ndarray:
 
 
 def _faces(a, b) -> bool:
+    """a's front (+x) points at b: b's centre within FACES_TOL_RAD of a's heading, or a's forward ray
+    from its centre crosses b's footprint (a chair at the end of a long table's side faces the table,
+    not its centre) within FACES_RAY_MAX_RAD of the heading to b's centre."""
     v = _c(b)[:2] - _c(a)[:2]
-    ang = np.arctan2(v[1], v[0]) - a.yaw
-    return abs((ang + np.pi) % (2 * np.pi) - np.pi) <= FACES_TOL_RAD
+    ang = abs(((np.arctan2(v[1], v[0]) - a.yaw) + np.pi) % (2 * np.pi) - np.pi)
+    if ang <= FACES_TOL_RAD:
+        return True
+    if ang > FACES_RAY_MAX_RAD:
+        return False
+    from shapely.geometry import LineString
+
+    p = _c(a)[:2]
+    ray = LineString([p, p + 20.0 * np.array([np.cos(a.yaw), np.sin(a.yaw)])])
+    return bool(ray.intersects(_fp(b)))
 
 
 def _against_wall(o, room_poly: Polygon) -> bool:

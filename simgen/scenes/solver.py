@@ -22,6 +22,7 @@ import shapely
 from shapely.geometry import Polygon
 
 from simgen.scenes.geometry import NavGrid, compose, corners, point_depth, sat_depth
+from simgen.scenes.scan import ranked_states
 
 GAP_M = 0.02
 WALL_GAP_M = 0.02
@@ -106,6 +107,14 @@ class FloorProblem:
         _, _, ymin, ymax = u.bounds
         return ymax, self.edges[e][3] + ymin
 
+    def ray_to_wall(self, x: float, y: float, yaw: float) -> float:
+        """Distance (m) from (x, y) along heading yaw to the room boundary."""
+        ray = shapely.LineString([(x, y), (x + 30 * np.cos(yaw), y + 30 * np.sin(yaw))])
+        hit = ray.intersection(self.poly.exterior)
+        if hit.is_empty:
+            return 0.0
+        return float(shapely.distance(shapely.Point(x, y), hit))
+
     def oob(self, rects: np.ndarray) -> float:
         c = corners(rects).reshape(-1, 2)
         inside = shapely.contains_xy(self.inner, c[:, 0], c[:, 1])
@@ -184,6 +193,12 @@ class State:
             dist = np.linalg.norm(R[:, :2] - p.entrance[None, :], axis=1) / max(p.diag, 1e-6)
             hn = np.clip(H / 2.0, 0, 1)
             s += w["counter_perspective"] * float((hn * dist + (1 - hn) * (1 - dist)).sum())
+        for i in placed:                       # a unit that must face a wall at a viewing distance (sofa -> TV)
+            vr = getattr(self.units[i], "view_range", None)
+            if vr is not None:
+                r = self.unit_world(i)[0][0]
+                d = p.ray_to_wall(r[0], r[1], r[4])
+                s += w["distance"] * (max(0.0, d - vr[1]) + max(0.0, vr[0] - d))
         if p.relations:
             pos = self.member_poses(placed)
             for rtype, a, b, prm in p.relations:
@@ -279,6 +294,17 @@ def solve_floor(prob: FloorProblem, units: list[Unit], rng: np.random.Generator,
 
     def try_insert(i: int, k: int) -> bool:
         u = units[i]
+        ranked = ranked_states(prob, S, u, i, placed, rng, budget, GAP_M)
+        for st in ranked[:10] + ranked[10::4][:10]:   # the best feasible poses (then a spread of the rest):
+            #                                           walkability is checked last, on these only
+            u.state = st
+            budget.nav_checks += 1
+            if S.nav_ok(placed + [i])[0]:
+                placed.append(i)
+                return True
+            rep["nav_rejects"] += 1
+        if ranked:
+            return False
         cands = []
         for _ in range(k):
             st = _random_state(prob, u, rng)
@@ -323,7 +349,9 @@ def solve_floor(prob: FloorProblem, units: list[Unit], rng: np.random.Generator,
             rep["nav_rejects"] += 1
         return False
 
-    for i in range(len(units)):
+    i = -1
+    while i + 1 < len(units):                  # shrink() may append units (members a group let go)
+        i += 1
         ok = budget.left and try_insert(i, n_candidates)
         while not ok and shrink is not None and budget.left:
             smaller = shrink(units[i])
@@ -410,6 +438,19 @@ def solve_floor(prob: FloorProblem, units: list[Unit], rng: np.random.Generator,
         for k, st in best[1].items():
             units[k].state = st
         cur = best[0]
+    for i in placed:                           # snap nearly square free units to exact right angles
+        u = units[i]
+        if u.state[0] != "free":
+            continue
+        yaw = u.state[3]
+        snapped = round(yaw / (np.pi / 2)) * (np.pi / 2)
+        if 1e-9 < abs(yaw - snapped) <= np.deg2rad(15):
+            old_st = u.state
+            u.state = ("free", u.state[1], u.state[2], float(snapped))
+            budget.nav_checks += 1
+            if S.violation(placed, focus=[i]) > 0 or not S.nav_ok(placed)[0]:
+                u.state = old_st
+    cur = S.soft(placed) if placed else 0.0
     rep["sa_evals"] = budget.evals - n0
     rep["dropped_units"] = dropped
     rep["soft_score"] = float(cur)

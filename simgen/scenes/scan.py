@@ -1,0 +1,152 @@
+"""Exhaustive, vectorized pose scans for the floor stage of the layout optimizer.
+
+Random candidate poses miss the few free slots of a dense room; a scan tests every pose of a unit on
+a grid at once (numpy, no Python loop per pose) against the hard constraints (room polygon, reflex
+corners, keep-out zones, 2 cm gap to placed units), then ranks the feasible ones.
+
+Wall units: every wall edge, offsets every `WALL_STEP_M` (random grid phase). Free units: an xy grid
+every `FREE_STEP_M` (random phase) times 4 right-angle yaws. Ranking: the soft score of the room with
+the unit at that pose plus a snugness term (distance to the nearest wall or placed unit, so that
+furniture packs against walls and neighbours and leaves the free floor in one piece, which is what
+makes dense rooms walkable), evaluated on a sample of the feasible poses.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+
+from simgen.scenes.geometry import corners, point_depth, sat_depth
+
+WALL_STEP_M = 0.08
+FREE_STEP_M = 0.12
+POSES_PER_EVAL = 128           # a scan of N poses is charged ceil(N / 128) evaluations of the budget
+
+
+def candidate_states(prob, u, rng: np.random.Generator) -> tuple[list, np.ndarray]:
+    """Every scanned state of unit u and its pose: (states, poses (N, 3) x, y, yaw). A state is
+    ("wall", edge, s) or ("free", x, y, yaw)."""
+    if u.wall:
+        from simgen.scenes.solver import WALL_GAP_M
+
+        states, poses = [], []
+        xmin = u.bounds[0]
+        for e, (a, ud, inward, _) in enumerate(prob.edges):
+            lo, hi = prob.wall_range(u, e)
+            if hi < lo:
+                continue
+            ph = float(rng.uniform(0, WALL_STEP_M))
+            ss = np.concatenate([[lo], np.arange(lo + ph, hi, WALL_STEP_M), [hi]])
+            p = a[None, :] + ud[None, :] * ss[:, None] + inward[None, :] * (WALL_GAP_M - xmin)
+            yaw = float(np.arctan2(inward[1], inward[0]))
+            poses.append(np.column_stack([p, np.full(len(ss), yaw)]))
+            states += [("wall", e, float(v)) for v in ss]
+        return states, (np.concatenate(poses) if poses else np.zeros((0, 3)))
+    x0, y0, x1, y1 = prob.poly.bounds
+    xs = np.arange(x0 + rng.uniform(0, FREE_STEP_M), x1, FREE_STEP_M)
+    ys = np.arange(y0 + rng.uniform(0, FREE_STEP_M), y1, FREE_STEP_M)
+    gx, gy = np.meshgrid(xs, ys)
+    inside = shapely.contains_xy(prob.poly, gx, gy)
+    px, py = gx[inside], gy[inside]
+    P = np.column_stack([np.repeat(px, 4), np.repeat(py, 4), np.tile(np.arange(4) * np.pi / 2, len(px))])
+    return _FreeStates(P), P
+
+
+class _FreeStates:
+    """Lazy ("free", x, y, yaw) states of a pose array (only the few ranked ones are ever built)."""
+
+    def __init__(self, P: np.ndarray):
+        self.P = P
+
+    def __len__(self) -> int:
+        return len(self.P)
+
+    def __getitem__(self, j: int) -> tuple:
+        x, y, yaw = self.P[j]
+        return ("free", float(x), float(y), float(yaw))
+
+
+def _world_rects(u, P: np.ndarray) -> np.ndarray:
+    """(N, k, 5) member rects of unit u at poses P (N, 3)."""
+    c, s = np.cos(P[:, 2])[:, None], np.sin(P[:, 2])[:, None]
+    L = u.local
+    out = np.empty((len(P), len(L), 5))
+    out[..., 0] = P[:, 0:1] + c * L[None, :, 0] - s * L[None, :, 1]
+    out[..., 1] = P[:, 1:2] + s * L[None, :, 0] + c * L[None, :, 1]
+    out[..., 2] = L[None, :, 2]
+    out[..., 3] = L[None, :, 3]
+    out[..., 4] = L[None, :, 4] + P[:, 2:3]
+    return out
+
+
+def _edge_distance(prob, pts: np.ndarray) -> np.ndarray:
+    """(n,) distance of points (n, 2) to the room boundary (numpy point-segment distances)."""
+    ring = np.asarray(prob.poly.exterior.coords)
+    a, b = ring[:-1], ring[1:]
+    ab = b - a
+    t = np.clip(((pts[:, None, :] - a[None]) * ab[None]).sum(-1) / np.maximum((ab * ab).sum(-1), 1e-12)[None], 0, 1)
+    q = a[None] + t[..., None] * ab[None]
+    return np.linalg.norm(pts[:, None, :] - q, axis=-1).min(axis=1)
+
+
+def feasible(prob, u, P: np.ndarray, others: np.ndarray, gap_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Hard-feasibility mask (N,) of the poses P (N, 3) and each pose's clearance to walls and other
+    units (N,) in metres (0 = touching). others: (m, 5) world rects of the placed units."""
+    W = _world_rects(u, P)
+    n, k = W.shape[:2]
+    flat = W.reshape(-1, 5)
+    c = corners(flat)                                          # (n*k, 4, 2)
+    ok = shapely.contains_xy(prob.inner, c[..., 0], c[..., 1]).all(axis=1)
+    if len(prob.reflex):
+        ok &= ~(point_depth(prob.reflex, flat) > 0).any(axis=0)
+    H = np.tile(u.heights, n)
+    if len(prob.static):
+        d = sat_depth(flat, prob.static)
+        ok &= ~((d > 0) & (H[:, None] > prob.static_h[None, :])).any(axis=1)
+    ok = np.repeat(ok.reshape(n, k).all(axis=1), k)            # a pose is out once any member is
+    sep = np.full(n * k, np.inf)
+    if len(others):
+        idx = np.flatnonzero(ok)
+        if len(idx):
+            d = sat_depth(flat[idx], others)                   # (p, m) > 0 overlap, < 0 separation
+            ok[idx] &= ~((d + gap_m) > 0).any(axis=1)
+            sep[idx] = np.maximum(-d.max(axis=1) - gap_m, 0.0)
+    okn = ok.reshape(n, k).all(axis=1)
+    snug = np.full(n, np.inf)
+    idx = np.flatnonzero(okn)
+    if len(idx):                                               # corners flush against a wall -> ~0
+        cc = c.reshape(n, k * 4, 2)[idx].reshape(-1, 2)
+        wall_d = _edge_distance(prob, cc).reshape(len(idx), k * 4).min(axis=1)
+        snug[idx] = np.minimum(sep.reshape(n, k)[idx].min(axis=1), wall_d)
+    return okn, snug
+
+
+def ranked_states(prob, S, u, i: int, placed: list[int], rng: np.random.Generator, budget, gap_m: float,
+                  n_score: int = 24, snug_weight: float = 1.0) -> list[tuple]:
+    """Feasible states of unit u (index i) best first, scored on up to n_score sampled poses."""
+    states, P = candidate_states(prob, u, rng)
+    if len(states) == 0:
+        return []
+    R = S.world(placed)[0] if placed else np.zeros((0, 5))
+    ok, snug = feasible(prob, u, P, R, gap_m)
+    budget.spend(int(np.ceil(len(states) / POSES_PER_EVAL)))
+    idx = np.flatnonzero(ok)
+    if len(idx) == 0:
+        return []
+    rel_keys = {k for _, a, b, _ in prob.relations for k in (a, b)}
+    if rel_keys & set(u.keys):                 # units tied by relations: score more feasible poses (120)
+        n_score = max(n_score, 120)
+    # half the sample are the snuggest poses, half uniformly random (relations may want the middle)
+    order = idx[np.argsort(snug[idx] + rng.uniform(0, 0.02, len(idx)), kind="stable")]
+    pick = list(order[: n_score // 2])
+    rest = order[n_score // 2:]
+    if len(rest):
+        pick += list(rng.choice(rest, size=min(len(rest), n_score - len(pick)), replace=False))
+    scored = []
+    w_snug = snug_weight if (u.wall or u.kind == "single") else 0.0      # free groups may stand mid-room
+    for j in pick:
+        u.state = states[j]
+        budget.spend()
+        scored.append((S.soft(placed + [i]) + w_snug * float(min(snug[j], 1.0)), int(j)))
+    scored.sort()
+    return [states[j] for _, j in scored]
