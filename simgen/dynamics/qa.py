@@ -291,17 +291,3 @@ def check_item(item: dict, view: SceneView) -> tuple[bool, str]:
     if item.get("margin") is not None and margin is not None and margin < item["margin"] - 1e-3:
         return False, f"{item['id']}: margin {margin:.3f} below the stored {item['margin']}"
     return True, "ok"
-
-
-def verify_dynamic_scene_dir(scene_dir) -> dict:
-    """Every qa.jsonl item of a scene directory re-derived (static and dynamic programs)."""
-    from pathlib import Path
-
-    d = Path(scene_dir)
-    scene = json.loads((d / "scene.json").read_text())
-    camera = json.loads((d / "camera.json").read_text())
-    frames = [json.loads(x) for x in (d / "frames.jsonl").read_text().splitlines() if x.strip()]
-    items = [json.loads(x) for x in (d / "qa.jsonl").read_text().splitlines() if x.strip()]
-    view = SceneView(scene, camera, frames)
-    fails = [msg for ok, msg in (check_item(it, view) for it in items) if not ok]
-    return {"n_items": len(items), "n_ok": len(items) - len(fails), "failures": fails}

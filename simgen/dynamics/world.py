@@ -9,13 +9,11 @@ world coordinates).
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import os
-import sys
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from simgen.scenes.physics import native_output_silenced
 
 FRICTION = 0.9           # objects on floors and on each other (as the settle stage uses)
 FLOOR_RESTITUTION = 0.5
@@ -60,27 +58,6 @@ def pose_matrix(pos, q) -> np.ndarray:
     return T
 
 
-@contextlib.contextmanager
-def _quiet():
-    """pybullet prints a build banner from C on connect: keep it off stdout/stderr."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = [os.dup(1), os.dup(2)]
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
-            os.dup2(devnull.fileno(), 2)
-            try:
-                yield
-            finally:
-                ctypes.CDLL(None).fflush(None)
-    finally:
-        os.dup2(saved[0], 1)
-        os.dup2(saved[1], 2)
-        for fd in saved:
-            os.close(fd)
-
-
 @dataclass
 class Body:
     """One simulated entity. kind: object | ball | person | door | floor | wall."""
@@ -104,7 +81,7 @@ class World:
         self.statics: list[int] = []                # wall slabs and the floor plane (body ids)
 
     def __enter__(self) -> "World":
-        with _quiet():
+        with native_output_silenced():
             import pybullet as pb
 
             self.cid = pb.connect(pb.DIRECT)

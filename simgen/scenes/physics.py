@@ -44,7 +44,7 @@ def _com(pieces) -> np.ndarray:
 
 
 @contextlib.contextmanager
-def _native_output_silenced():
+def native_output_silenced():
     """Keep pybullet's C-level banners ("pybullet build time: ...") off stdout and stderr."""
     sys.stdout.flush()
     sys.stderr.flush()
@@ -66,7 +66,7 @@ def _native_output_silenced():
 
 class _World:
     def __init__(self):
-        with _native_output_silenced():
+        with native_output_silenced():
             import pybullet as pb
 
             self.cid = pb.connect(pb.DIRECT)

@@ -15,7 +15,7 @@ from simgen.annotate.frames import amodal_box, obb_corners
 from simgen.core.rng import scene_seed
 from simgen.core.settings import RunConfig, build_run_config
 from simgen.dynamics import DynamicScene
-from simgen.dynamics.qa import verify_dynamic_scene_dir
+from simgen.annotate.programs import verify_scene_dir
 
 W, H, N = 128, 96, 10
 
@@ -97,7 +97,7 @@ def test_events_and_dynamic_qa(ball_run):
     for e in ev:
         if e["frame"] is not None:
             assert times[e["frame"]] >= e["t_s"] - 1e-6 and (e["frame"] == 0 or times[e["frame"] - 1] < e["t_s"])
-    rep = verify_dynamic_scene_dir(d)
+    rep = verify_scene_dir(d)
     assert rep["n_items"] > 0 and rep["failures"] == []
     qa = _lines(d / "qa.jsonl")
     assert any(it["family"] == "dynamic" for it in qa)
