@@ -110,9 +110,12 @@ def make_scene(run: RunConfig, scene_id: str, seed: int):
     `run.house` (ProcTHOR) with simgen's own assets."""
     rng = stage_rng(seed, "layout")
     if run.house is None:
+        from simgen.cameras.trajectory import PLAN_MARGIN_M
         from simgen.scenes.generate import generate_scene
 
-        return generate_scene(run.scene, scene_id, seed, rng, run.camera.clearance_m)
+        # the layout keeps walkways for the clearance the planner really uses (clearance + its margin):
+        # with the bare clearance, dense rooms left the camera a few reachable cells near the entrance
+        return generate_scene(run.scene, scene_id, seed, rng, run.camera.clearance_m + PLAN_MARGIN_M)
     from simgen.interop import scene_from_house
 
     name, house = _houses(run.house)[int(scene_id)]   # scene ids are the zero-padded scene indices

@@ -58,7 +58,7 @@ def bench_trajectory(scene_cfg, cameras: dict, n_seeds: int, run_seed: int = 0, 
                      verify_size: tuple[int, int] = (320, 240), verify_hz: float = 2.0, progress: bool = True) -> dict:
     """Plan every camera preset in `cameras` ({name: CameraConfig}) on `n_seeds` scenes of `scene_cfg`."""
     from simgen.cameras.planner_gl import PlannerGL
-    from simgen.cameras.trajectory import plan_trajectory
+    from simgen.cameras.trajectory import PLAN_MARGIN_M, plan_trajectory
     from simgen.core.errors import RejectedScene
     from simgen.core.rng import stage_rng
     from simgen.scenes.generate import generate_scene
@@ -75,7 +75,7 @@ def bench_trajectory(scene_cfg, cameras: dict, n_seeds: int, run_seed: int = 0, 
         for seed in seeds:
             try:
                 scene = generate_scene(scene_cfg, f"{seed:06d}", seed, stage_rng(seed, "layout"),
-                                       any_cam.clearance_m)
+                                       any_cam.clearance_m + PLAN_MARGIN_M)   # as the pipeline does
             except RejectedScene as e:
                 rows.append({"seed": seed, "preset": None, "failed": True, "reason": str(e)})
                 continue
