@@ -21,6 +21,8 @@ class Rejected(Exception):
 class Builder:
     """Collects items and rejection reasons for one scene."""
 
+    templates = T   # template id -> question text (subclasses bring their own)
+
     def __init__(self, view: SceneView, scene_id: str, rng: np.random.Generator):
         self.view, self.scene_id, self.rng = view, scene_id, rng
         self.items: dict[str, list[dict]] = defaultdict(list)
@@ -38,11 +40,15 @@ class Builder:
         objects = sorted(set(int(o) for o in objects))
         return value, margin, {
             "id": None, "scene_id": self.scene_id, "task": task, "family": family,
-            "question": T[template].format(**fmt), "options": None, "answer": None, "answer_value": None,
+            "question": self.templates[template].format(**fmt), "options": None, "answer": None, "answer_value": None,
             "unit": unit, "rounding": rounding, "metric": metric, "margin": None, "objects": objects,
-            "evidence_frames": sorted(set(frames) | set(v.evidence(objects))) if not frames else sorted(set(frames)),
+            "evidence_frames": self._evidence_frames(objects, frames),
             "answerable": v.answerable(objects, frames), "program": program, "template_id": template,
         }
+
+    def _evidence_frames(self, objects: list[int], frames) -> list[int]:
+        """The frames a question names, else the frames that show its objects best."""
+        return sorted(set(frames) | set(self.view.evidence(objects))) if not frames else sorted(set(frames))
 
     def numeric(self, task, family, template, fmt, op, args, *, objects=(), frames=(), metric="mra",
                 unit=None, rounding=None) -> None:

@@ -15,8 +15,8 @@ import numpy as np
 
 from simgen.annotate import geometry as geo
 from simgen.annotate.context import SceneView
-from simgen.annotate.programs import ProgramError, format_program, option_text, parse_program
-from simgen.annotate.qa_items import Builder, Rejected, balance
+from simgen.annotate.programs import ProgramError, option_text, run_program
+from simgen.annotate.qa_items import Builder, balance
 from simgen.dynamics import qa_ops as ops
 
 T = {
@@ -41,36 +41,14 @@ MIN_NEAREST_GAP_M = 0.3
 MIN_COUNT_MARGIN_M = 0.05
 
 
-def run_program(text: str, view: SceneView):
-    """(value, margin) of a program: dynamic operations first, then the static engine's."""
-    from simgen.annotate.derive import OPS as STATIC
-
-    op, args = parse_program(text)
-    fn = ops.OPS.get(op) or STATIC.get(op)
-    if fn is None:
-        raise ProgramError(f"unknown operation {op!r}")
-    return fn(view, **args)
-
-
 class DynBuilder(Builder):
     """The static Builder with dynamic templates and operations; `evidence` frames may differ from
     the frames a question names (those decide answerability)."""
 
-    def _base(self, task, family, template, fmt, op, args, objects, frames, metric, unit, rounding):
-        v = self.view
-        program = format_program(op, **args)
-        value, margin = run_program(program, v)
-        if value is None:
-            raise Rejected("no_answer")
-        objects = sorted(set(int(o) for o in objects))
-        ev = sorted(set(frames) | set(getattr(self, "_evidence", ()))) or v.evidence(objects)
-        return value, margin, {
-            "id": None, "scene_id": self.scene_id, "task": task, "family": family,
-            "question": T[template].format(**fmt), "options": None, "answer": None, "answer_value": None,
-            "unit": unit, "rounding": rounding, "metric": metric, "margin": None, "objects": objects,
-            "evidence_frames": ev, "answerable": v.answerable(objects, frames), "program": program,
-            "template_id": template,
-        }
+    templates = T
+
+    def _evidence_frames(self, objects: list[int], frames) -> list[int]:
+        return sorted(set(frames) | set(getattr(self, "_evidence", ()))) or self.view.evidence(objects)
 
     def ask(self, kind, fmt, op, args, distractors, *, min_margin, objects, frames=(), evidence=()):
         self._evidence = [int(f) for f in evidence if f is not None]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from simgen.scenes.physics import native_output_silenced
+from simgen.scenes.physics import center_of_mass, native_output_silenced, room_edge_slabs
 
 FRICTION = 0.9           # objects on floors and on each other (as the settle stage uses)
 FLOOR_RESTITUTION = 0.5
@@ -103,23 +103,13 @@ class World:
         pb.changeDynamics(plane, -1, lateralFriction=FRICTION, restitution=FLOOR_RESTITUTION, physicsClientId=c)
         self.bodies[plane] = Body(floor_id, plane, "floor", np.eye(4), np.eye(4))
         self.statics.append(plane)
-        for room in rooms:
-            poly = np.asarray(room.polygon, dtype=np.float64)
-            for a, b in zip(poly, np.roll(poly, -1, axis=0)):
-                d = b - a
-                length = float(np.linalg.norm(d))
-                if length < 1e-6:
-                    continue
-                n = np.array([d[1], -d[0]]) / length          # outward normal of a CCW polygon
-                ctr = (a + b) / 2 + n * wall_thickness_m / 2
-                col = pb.createCollisionShape(pb.GEOM_BOX, physicsClientId=c,
-                                              halfExtents=[length / 2, wall_thickness_m / 2, room.height_m / 2])
-                q = pb.getQuaternionFromEuler([0, 0, float(np.arctan2(d[1], d[0]))])
-                w = pb.createMultiBody(0, col, basePosition=[float(ctr[0]), float(ctr[1]), room.height_m / 2],
-                                       baseOrientation=q, physicsClientId=c)
-                pb.changeDynamics(w, -1, lateralFriction=0.5, restitution=FLOOR_RESTITUTION, physicsClientId=c)
-                self.bodies[w] = Body(wall_id, w, "wall", np.eye(4), np.eye(4))
-                self.statics.append(w)
+        for centre, half, yaw in room_edge_slabs(rooms, wall_thickness_m):
+            col = pb.createCollisionShape(pb.GEOM_BOX, physicsClientId=c, halfExtents=half)
+            w = pb.createMultiBody(0, col, basePosition=centre, baseOrientation=pb.getQuaternionFromEuler([0, 0, yaw]),
+                                   physicsClientId=c)
+            pb.changeDynamics(w, -1, lateralFriction=0.5, restitution=FLOOR_RESTITUTION, physicsClientId=c)
+            self.bodies[w] = Body(wall_id, w, "wall", np.eye(4), np.eye(4))
+            self.statics.append(w)
 
     # ---------------------------------------------------------------- objects
     def add_object(self, obj, dynamic: bool) -> Body:
@@ -127,8 +117,7 @@ class World:
         pb, c = self.pb, self.cid
         pieces = list(obj.asset.collision)
         vols = np.array([max(abs(float(p.volume)), 1e-9) for p in pieces])
-        cents = np.array([p.center_mass if p.is_volume else p.bounds.mean(axis=0) for p in pieces])
-        com = (vols[:, None] * cents).sum(axis=0) / vols.sum()
+        com = center_of_mass(pieces)
         shapes = [pb.createCollisionShape(pb.GEOM_MESH, vertices=(np.asarray(p.vertices) - com).tolist(),
                                           physicsClientId=c) for p in pieces]
         mass = float(obj.asset.mass_kg) if dynamic else 0.0

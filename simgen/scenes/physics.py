@@ -37,7 +37,8 @@ def _rot(q) -> np.ndarray:
     return Rotation.from_quat(q).as_matrix()
 
 
-def _com(pieces) -> np.ndarray:
+def center_of_mass(pieces) -> np.ndarray:
+    """Volume-weighted centre of convex pieces (asset frame); flat pieces count by their box centre."""
     vols = np.array([max(abs(float(p.volume)), 1e-9) for p in pieces])
     cents = np.array([p.center_mass if p.is_volume else p.bounds.mean(axis=0) for p in pieces])
     return (vols[:, None] * cents).sum(axis=0) / vols.sum()
@@ -112,12 +113,11 @@ class _World:
         return bid
 
 
-def _static_walls(w, rooms, wall_thickness_m: float) -> None:
-    pb = w.pb
-    floor = pb.createCollisionShape(pb.GEOM_PLANE, physicsClientId=w.cid)
-    pb.createMultiBody(0, floor, physicsClientId=w.cid)
-    for room in rooms:                       # thin static slabs just outside every room edge
-        poly = np.asarray(room.polygon)
+def room_edge_slabs(rooms, wall_thickness_m: float):
+    """Thin wall slabs just outside every room edge (door openings closed): yields
+    (centre (x, y, z), half extents (x, y, z), yaw_rad) of each box, in room and edge order."""
+    for room in rooms:
+        poly = np.asarray(room.polygon, dtype=np.float64)
         for a, b in zip(poly, np.roll(poly, -1, axis=0)):
             d = b - a
             length = float(np.linalg.norm(d))
@@ -125,8 +125,16 @@ def _static_walls(w, rooms, wall_thickness_m: float) -> None:
                 continue
             n = np.array([d[1], -d[0]]) / length     # outward normal of a CCW polygon
             c = (a + b) / 2 + n * wall_thickness_m / 2
-            w.static_box([c[0], c[1], room.height_m / 2], [length / 2, wall_thickness_m / 2, room.height_m / 2],
-                         yaw=float(np.arctan2(d[1], d[0])))
+            yield ([float(c[0]), float(c[1]), room.height_m / 2],
+                   [length / 2, wall_thickness_m / 2, room.height_m / 2], float(np.arctan2(d[1], d[0])))
+
+
+def _static_walls(w, rooms, wall_thickness_m: float) -> None:
+    pb = w.pb
+    floor = pb.createCollisionShape(pb.GEOM_PLANE, physicsClientId=w.cid)
+    pb.createMultiBody(0, floor, physicsClientId=w.cid)
+    for centre, half, yaw in room_edge_slabs(rooms, wall_thickness_m):
+        w.static_box(centre, half, yaw=yaw)
 
 
 def _simulate(objects, poses: dict, dynamic: set, rooms, wall_thickness_m: float, seconds: float,
@@ -139,7 +147,7 @@ def _simulate(objects, poses: dict, dynamic: set, rooms, wall_thickness_m: float
         bodies = {}
         for o in objects:
             pieces = list(o.asset.collision)
-            com = _com(pieces)
+            com = center_of_mass(pieces)
             pose = poses[o.id].copy()
             dyn = o.id in dynamic
             if dyn:

@@ -292,19 +292,22 @@ def solve_floor(prob: FloorProblem, units: list[Unit], rng: np.random.Generator,
     rep = {"construction_evals": 0, "sa_evals": 0, "accepted_moves": 0, "dropped_units": [], "nav_rejects": 0,
            "shrunk_units": 0}
 
-    def try_insert(i: int, k: int) -> bool:
-        u = units[i]
-        ranked = ranked_states(prob, S, u, i, placed, rng, budget, GAP_M)
-        for st in ranked[:10] + ranked[10::4][:10]:   # the best feasible poses (then a spread of the rest):
-            #                                           walkability is checked last, on these only
-            u.state = st
+    def place_first_walkable(i: int, states) -> bool:
+        """Put unit i in the first of `states` that keeps the room walkable (checked last, it is costly)."""
+        for st in states:
+            units[i].state = st
             budget.nav_checks += 1
             if S.nav_ok(placed + [i])[0]:
                 placed.append(i)
                 return True
             rep["nav_rejects"] += 1
-        if ranked:
-            return False
+        return False
+
+    def try_insert(i: int, k: int) -> bool:
+        u = units[i]
+        ranked = ranked_states(prob, S, u, i, placed, rng, budget, GAP_M)
+        if ranked:   # the best feasible poses, then a spread of the rest
+            return place_first_walkable(i, ranked[:10] + ranked[10::4][:10])
         cands = []
         for _ in range(k):
             st = _random_state(prob, u, rng)
@@ -340,14 +343,7 @@ def solve_floor(prob: FloorProblem, units: list[Unit], rng: np.random.Generator,
             if v > 0:
                 return False
             good = [(0.0, 0.0, u.state)]
-        for _, _, st in good[:4]:
-            u.state = st
-            budget.nav_checks += 1
-            if S.nav_ok(placed + [i])[0]:
-                placed.append(i)
-                return True
-            rep["nav_rejects"] += 1
-        return False
+        return place_first_walkable(i, [st for _, _, st in good[:4]])
 
     i = -1
     while i + 1 < len(units):                  # shrink() may append units (members a group let go)
