@@ -218,8 +218,9 @@ def _render_and_write(run: RunConfig, seed: int, traj, poses: np.ndarray, gl: Re
     None or {"record": degradation record, "K": delivered K, "distortion": ..., "fps": ...}).
     """
     from simgen.annotate.frames import frame_record, visible_stats
-    from simgen.degradations import develop_clean, meter_exposure, parse_degrade
-    from simgen.io.media import VideoWriter, depth_to_mm, write_png16
+    from simgen.degradations import meter_exposure, parse_degrade
+    from simgen.io.media import VideoWriter
+    from simgen.io.writer import BackgroundWriter
 
     cam = run.camera
     spec = parse_degrade(run.degrade)
@@ -236,14 +237,15 @@ def _render_and_write(run: RunConfig, seed: int, traj, poses: np.ndarray, gl: Re
 
     def annotate(k: int, src: int, delivered_instance: np.ndarray, warp=None) -> dict:
         instance, pose = pending.pop(src)
-        present = [int(v) for v in np.unique(instance) if int(v) in obbs]
+        stats = visible_stats(instance)
+        present = [i for i in sorted(stats) if i in obbs]
         frame_obbs = obbs
         if dyn is not None:
             t_src = float(traj.frame_times_s[src])
             dyn.pose_renderer(gl.solo, t_src, objects_only=True)
             frame_obbs = dyn.obbs_at(t_src, obbs)
         solo = gl.solo.counts(traj.K, pose, present)
-        rec = frame_record(k, instance, solo, traj.K, pose, frame_obbs, rooms=rooms)
+        rec = frame_record(k, instance, solo, traj.K, pose, frame_obbs, rooms=rooms, stats=stats)
         if dyn is not None:
             rec["moving_objects"] = dyn.frame_fields(t_src)
         if warp is not None:   # lens distortion: pixels and boxes of the delivered (warped) image
@@ -259,18 +261,16 @@ def _render_and_write(run: RunConfig, seed: int, traj, poses: np.ndarray, gl: Re
         return rec
 
     frames, delivered = [], []
+    bg = None   # the BackgroundWriter of the loop below: PNGs, flow and video frames written in order
 
     flow = None   # --flow: forward optical flow of the delivered frames (FlowWriter keeps one frame)
 
     def write_maps(k: int, depth_m: np.ndarray, instance: np.ndarray, src: int) -> None:
-        write_png16(out_dir / "depth" / f"{k:06d}.png", depth_to_mm(depth_m))
-        write_png16(out_dir / "instance" / f"{k:06d}.png", instance)
-        if flow is not None:
-            moved = None
-            if dyn is not None:
-                t_src = float(traj.frame_times_s[src])
-                moved = {e: dyn.motion.pose_at(e, t_src) for e in dyn.moved_object_ids}
-            flow.add(k, depth_m, poses[src], instance=instance if moved else None, object_poses=moved)
+        moved = None
+        if flow is not None and dyn is not None:
+            t_src = float(traj.frame_times_s[src])
+            moved = {e: dyn.motion.pose_at(e, t_src) for e in dyn.moved_object_ids}
+        bg.submit(_write_maps, out_dir, k, depth_m, instance, flow, poses[src], moved)
 
     if spec.is_clean:
         if run.flow:
@@ -278,7 +278,8 @@ def _render_and_write(run: RunConfig, seed: int, traj, poses: np.ndarray, gl: Re
 
             flow = FlowWriter(out_dir, traj.K)
         exposure = None
-        with VideoWriter(out_dir / "rgb.mp4", cam.width, cam.height, cam.fps) as video:
+        with VideoWriter(out_dir / "rgb.mp4", cam.width, cam.height, cam.fps) as video, \
+                BackgroundWriter() as bg:
             for i, t_s, rgb, depth, inst in rendered():
                 if exposure is None:   # auto-exposure, metered once per clip on its first frame
                     exposure = meter_exposure(rgb)
@@ -286,8 +287,10 @@ def _render_and_write(run: RunConfig, seed: int, traj, poses: np.ndarray, gl: Re
                     frames.append(annotate(i, i, inst))
                 with timer.stage("write"):
                     write_maps(i, depth, inst, i)
-                    video.write(develop_clean(rgb, exposure))
+                    bg.submit(_write_video_frame, video, rgb, exposure)
                 delivered.append((poses[i], t_s, i))
+            with timer.stage("write"):
+                bg.close()
         return frames, delivered, None
 
     from simgen.core.rng import stage_rng
@@ -315,16 +318,36 @@ def _render_and_write(run: RunConfig, seed: int, traj, poses: np.ndarray, gl: Re
 
         flow = FlowWriter(out_dir, dg.delivered_intrinsics())
     clean = out_dir / "rgb_clean.mp4" if run.keep_clean else None
-    for k, out in enumerate(degrade_stream(dg, rendered(), out_dir / "rgb.mp4", clean)):
-        for dropped in [j for j in pending if j < out.index]:
-            pending.pop(dropped)
-        with timer.stage("annotate"):
-            frames.append(annotate(k, out.index, out.instance, warp))
+    with BackgroundWriter() as bg:
+        for k, out in enumerate(degrade_stream(dg, rendered(), out_dir / "rgb.mp4", clean)):
+            for dropped in [j for j in pending if j < out.index]:
+                pending.pop(dropped)
+            with timer.stage("annotate"):
+                frames.append(annotate(k, out.index, out.instance, warp))
+            with timer.stage("write"):
+                write_maps(k, out.depth_m, out.instance, out.index)
+            delivered.append((poses[out.index], out.timestamp_s, out.index))
         with timer.stage("write"):
-            write_maps(k, out.depth_m, out.instance, out.index)
-        delivered.append((poses[out.index], out.timestamp_s, out.index))
+            bg.close()
     return frames, delivered, {"record": dg.last_record, "K": dg.delivered_intrinsics(),
                                "distortion": dg.distortion(), "fps": dg.delivered_fps()}
+
+
+def _write_maps(out_dir: Path, k: int, depth_m: np.ndarray, instance: np.ndarray, flow, pose: np.ndarray,
+                moved: dict | None) -> None:
+    """Frame k's depth (uint16 mm) and instance PNGs, and its flow (writer thread)."""
+    from simgen.io.media import depth_to_mm, write_png16
+
+    write_png16(out_dir / "depth" / f"{k:06d}.png", depth_to_mm(depth_m))
+    write_png16(out_dir / "instance" / f"{k:06d}.png", instance)
+    if flow is not None:
+        flow.add(k, depth_m, pose, instance=instance if moved else None, object_poses=moved)
+
+
+def _write_video_frame(video, rgb_linear: np.ndarray, exposure: float) -> None:
+    from simgen.degradations import develop_clean
+
+    video.write(develop_clean(rgb_linear, exposure))
 
 
 def _apply_delivered_camera(cj: dict, delivered: list, deg: dict) -> None:

@@ -35,21 +35,14 @@ def obb_corners(obb: dict) -> np.ndarray:
 
 def visible_stats(instance: np.ndarray) -> dict[int, tuple[int, list[int]]]:
     """{id: (pixel count, [x0, y0, x1, y1])} for every id > 0 in a (H, W) uint16 instance image."""
-    h, w = instance.shape
-    flat = instance.ravel()
-    ids, counts = np.unique(flat[flat > 0], return_counts=True)
+    from scipy import ndimage
+
+    counts = np.bincount(np.asarray(instance).ravel())
+    slices = ndimage.find_objects(instance)   # bounding slices of ids 1..max, in one pass
     out = {}
-    if len(ids) == 0:
-        return out
-    ys, xs = np.divmod(np.nonzero(flat)[0], w)
-    vals = flat[flat > 0]
-    order = np.argsort(vals, kind="stable")
-    vals, xs, ys = vals[order], xs[order], ys[order]
-    starts = np.searchsorted(vals, ids)
-    ends = np.searchsorted(vals, ids, side="right")
-    for i, s, e, c in zip(ids, starts, ends, counts):
-        out[int(i)] = (int(c), [int(xs[s:e].min()), int(ys[s:e].min()), int(xs[s:e].max()) + 1,
-                                int(ys[s:e].max()) + 1])
+    for i in (np.flatnonzero(counts[1:]) + 1).tolist():
+        rows, cols = slices[i - 1]
+        out[i] = (int(counts[i]), [cols.start, rows.start, cols.stop, rows.stop])
     return out
 
 
@@ -69,12 +62,13 @@ def amodal_box(K: np.ndarray, cam_to_world: np.ndarray, corners: np.ndarray, wid
 
 
 def frame_record(index: int, instance: np.ndarray, solo_px: dict[int, int], K: np.ndarray,
-                 cam_to_world: np.ndarray, obbs: dict[int, dict], rooms=None) -> dict:
+                 cam_to_world: np.ndarray, obbs: dict[int, dict], rooms=None, stats=None) -> dict:
     """One line of frames.jsonl for the objects (ids in `obbs`) visible in this frame, with the camera
     pose `cam_to_world` (4, 4) OpenCV, and, when `rooms` (scene rooms with `.id` and `.polygon`, or
-    scene.json room dicts) is given, `camera_room`: the room whose floor polygon holds the camera."""
+    scene.json room dicts) is given, `camera_room`: the room whose floor polygon holds the camera.
+    `stats`: visible_stats(instance), when the caller has it already."""
     h, w = instance.shape
-    stats = visible_stats(instance)
+    stats = visible_stats(instance) if stats is None else stats
     cam = cam_to_world[:3, 3]
     objects = []
     for oid in sorted(stats):

@@ -63,6 +63,9 @@ def projection_matrix(K: np.ndarray, width: int, height: int, znear: float, zfar
     return P
 
 
+QUERY_POOL = 64   # occlusion queries in flight per batch
+
+
 class SoloCounter:
     """`with SoloCounter(w, h) as s: s.load(items); s.counts(K, pose, ids)` -> {id: pixels alone}."""
 
@@ -112,7 +115,9 @@ class SoloCounter:
             status = GL.glCheckFramebufferStatus(GL.GL_FRAMEBUFFER)
             if status != GL.GL_FRAMEBUFFER_COMPLETE:
                 raise RenderError(f"solo counter framebuffer incomplete (status {int(status):#x})")
-            self._query = int(np.ravel(GL.glGenQueries(1))[0])
+            # a pool of occlusion queries: every object's draw is issued before any result is read, so
+            # the driver never stalls on one object at a time
+            self._query = [int(q) for q in np.ravel(GL.glGenQueries(QUERY_POOL))]
         except Exception:
             self.close()
             raise
@@ -143,7 +148,7 @@ class SoloCounter:
             GL = self._gl
             if GL is not None:
                 if self._query is not None:
-                    GL.glDeleteQueries(1, np.array([self._query], dtype=np.uint32))
+                    GL.glDeleteQueries(len(self._query), np.array(self._query, dtype=np.uint32))
                 if self._rbos:
                     GL.glDeleteRenderbuffers(len(self._rbos), np.array(self._rbos, dtype=np.uint32))
                 if self._fbo is not None:
@@ -242,21 +247,26 @@ class SoloCounter:
         out: dict[int, int] = {}
         result = np.zeros(1, dtype=np.uint32)
         try:
-            for iid in ids:
-                obj = self._objects.get(int(iid))
-                if obj is None:
+            for iid in ids:   # unknown ids count 0; the rest in batches of the query pool
+                if self._objects.get(int(iid)) is None:
                     out[int(iid)] = 0
-                    continue
-                GL.glClear(GL.GL_STENCIL_BUFFER_BIT)
-                GL.glUniformMatrix4fv(loc["M"], 1, GL.GL_TRUE, obj["pose"].astype(np.float32))
-                GL.glBindVertexArray(obj["vao"])
-                for col in range(4):
-                    GL.glVertexAttrib4f(1 + col, *(1.0 if r == col else 0.0 for r in range(4)))
-                GL.glBeginQuery(GL.GL_SAMPLES_PASSED, self._query)
-                GL.glDrawElements(GL.GL_TRIANGLES, obj["count"], GL.GL_UNSIGNED_INT, ctypes.c_void_p(0))
-                GL.glEndQuery(GL.GL_SAMPLES_PASSED)
-                GL.glGetQueryObjectuiv(self._query, GL.GL_QUERY_RESULT, result)
-                out[int(iid)] = int(result[0])
+            known = [int(i) for i in ids if int(i) in self._objects]
+            for col in range(4):   # inst_m = identity: current attribute values (context state), set once
+                GL.glVertexAttrib4f(1 + col, *(1.0 if r == col else 0.0 for r in range(4)))
+            for b in range(0, len(known), QUERY_POOL):
+                batch = known[b:b + QUERY_POOL]
+                for q, iid in zip(self._query, batch):
+                    obj = self._objects[iid]
+                    GL.glClear(GL.GL_STENCIL_BUFFER_BIT)
+                    GL.glUniformMatrix4fv(loc["M"], 1, GL.GL_TRUE, obj["pose"].astype(np.float32))
+                    GL.glBindVertexArray(obj["vao"])
+                    GL.glBeginQuery(GL.GL_SAMPLES_PASSED, q)
+                    GL.glDrawElements(GL.GL_TRIANGLES, obj["count"], GL.GL_UNSIGNED_INT, ctypes.c_void_p(0))
+                    GL.glEndQuery(GL.GL_SAMPLES_PASSED)
+                for q, iid in zip(self._query, batch):
+                    GL.glGetQueryObjectuiv(q, GL.GL_QUERY_RESULT, result)
+                    out[iid] = int(result[0])
+            out = {int(i): out[int(i)] for i in ids}
         finally:
             GL.glBindVertexArray(0)
             GL.glDisable(GL.GL_STENCIL_TEST)
