@@ -8,6 +8,7 @@ resolution. Ratios against that baseline stay comparable when the machine is noi
 
 from __future__ import annotations
 
+import os
 import statistics
 import tempfile
 import time
@@ -95,8 +96,15 @@ def _bare_render_loop(scene_dir: Path, gl) -> float:
     return time.perf_counter() - t0
 
 
-def bench_throughput(run, n_scenes: int, workers_list=(1, 2), progress: bool = True) -> dict:
-    """Wall time of a whole `simgen render` batch (layout to manifest) at each worker count, same scenes."""
+def bench_throughput(run, n_scenes: int, workers_list=(1, 2), progress: bool = True,
+                     one_core: bool = True) -> dict:
+    """Wall time of a whole `simgen render` batch (layout to manifest) at each worker count, same scenes.
+
+    A single worker is not single-threaded: llvmpipe's rasterizer threads (one per usable core), the
+    frame-writer thread and the ffmpeg encoder use the other cores too. With `one_core`, the batch is
+    also run by 1 worker confined to one core (CPU affinity, inherited by its processes), which
+    measures how throughput scales with cores: the 2-worker time against that one.
+    """
     import dataclasses
 
     from simgen.executors import run_batch
@@ -104,17 +112,31 @@ def bench_throughput(run, n_scenes: int, workers_list=(1, 2), progress: bool = T
 
     run = dataclasses.replace(run, n=n_scenes)
     out = {"n_scenes": n_scenes, "by_workers": {}}
+    cases = [(w, None) for w in workers_list]
+    allowed = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if one_core and len(allowed) > 1:
+        cases.insert(0, ("1 (one core)", {allowed[0]}))
     with tempfile.TemporaryDirectory(prefix="simgen-bench-") as tmp:
-        for w in workers_list:
-            t0 = time.perf_counter()
-            res = run_batch(run, Path(tmp) / f"w{w}", LocalExecutor(w, None), progress=progress,
-                            executor_name=f"local x{w}")
-            wall = time.perf_counter() - t0
-            frames = sum(_manifest_frames(Path(tmp) / f"w{w}"))
-            out["by_workers"][w] = {"wall_s": wall, "done": res.done, "failed": res.failed,
-                                    "scenes_per_hour": 3600 * res.done / wall, "frames_per_s": frames / wall}
+        for k, (label, cores) in enumerate(cases):
+            w = 1 if cores else int(label)
+            d = Path(tmp) / f"case{k}"
+            if cores:
+                os.sched_setaffinity(0, cores)
+            try:
+                t0 = time.perf_counter()
+                res = run_batch(run, d, LocalExecutor(w, None), progress=progress, executor_name=f"local x{w}")
+                wall = time.perf_counter() - t0
+            finally:
+                if cores:
+                    os.sched_setaffinity(0, allowed)
+            frames = sum(_manifest_frames(d))
+            out["by_workers"][label] = {"wall_s": wall, "done": res.done, "failed": res.failed,
+                                        "scenes_per_hour": 3600 * res.done / wall, "frames_per_s": frames / wall}
     base = out["by_workers"][workers_list[0]]["wall_s"]
     out["speedup"] = {w: base / v["wall_s"] for w, v in out["by_workers"].items()}
+    if "1 (one core)" in out["by_workers"]:
+        one = out["by_workers"]["1 (one core)"]["wall_s"]
+        out["speedup_over_one_core"] = {w: one / v["wall_s"] for w, v in out["by_workers"].items()}
     return out
 
 
@@ -170,8 +192,10 @@ def format_report(res: dict, base_ms: float, args_line: str) -> str:
 
 def format_throughput(res: dict) -> str:
     lines = [f"throughput over {res['n_scenes']} scenes (whole batch: layout to manifest):"]
+    over_one = res.get("speedup_over_one_core", {})
     for w, v in res["by_workers"].items():
         lines.append(f"  workers {w}: {v['wall_s']:.1f} s wall, {v['scenes_per_hour']:.0f} scenes/h, "
-                     f"{v['frames_per_s']:.2f} frames/s, speedup {res['speedup'][w]:.2f}x"
+                     f"{v['frames_per_s']:.2f} frames/s, speedup {res['speedup'][w]:.2f}x over 1 worker"
+                     + (f", {over_one[w]:.2f}x over 1 worker on one core" if w in over_one else "")
                      + (f", {v['failed']} failed" if v["failed"] else ""))
     return "\n".join(lines)

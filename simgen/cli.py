@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import os
 import sys
 from pathlib import Path
 
@@ -75,7 +74,9 @@ def _fps(text: str) -> float:
 
 def _workers(text) -> int:
     if text == "auto":
-        return os.cpu_count() or 1
+        from simgen.core.settings import usable_cores
+
+        return usable_cores()
     return _positive_int("--workers")(text)
 
 

@@ -363,7 +363,9 @@ def add_cli(sub) -> dict:
 
 def _run(args) -> int:
     if args.workers == "auto":
-        w = os.cpu_count() or 1
+        from simgen.core.settings import usable_cores
+
+        w = usable_cores()
     else:
         w = int(args.workers) if str(args.workers).isdigit() else 0
     if w < 1:

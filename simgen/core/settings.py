@@ -225,3 +225,14 @@ def build_run_config(*, scene: str, camera: str, seed: int, n: int, sets: list[s
 
 def replace(cfg, **changes):
     return dataclasses.replace(cfg, **changes)
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on: its affinity set (taskset, SLURM and container CPU sets
+    restrict it), else the machine's count. `--workers auto` and llvmpipe's thread share use it."""
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):   # no affinity API (macOS)
+        return max(1, os.cpu_count() or 1)

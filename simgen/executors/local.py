@@ -14,6 +14,8 @@ import os
 import time
 from multiprocessing.connection import wait
 
+from simgen.core.settings import usable_cores
+
 
 def _worker_main(conn, lp_threads: int) -> None:
     os.environ["LP_NUM_THREADS"] = str(lp_threads)
@@ -56,7 +58,7 @@ class LocalExecutor:
         self.capacity = max(1, int(workers))
         self.timeout = scene_timeout_s
         self._ctx = mp.get_context("spawn")
-        self._lp = max(1, (os.cpu_count() or 1) // self.capacity)
+        self._lp = max(1, usable_cores() // self.capacity)
         self._workers: list[_Worker] = []
         self._done: list = []
 

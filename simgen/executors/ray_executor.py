@@ -44,6 +44,8 @@ class RayExecutor:
         ray = _import_ray()
         self.ray = ray
         self.timeout = scene_timeout_s
+        from simgen.core.settings import usable_cores
+
         self._started_here = not ray.is_initialized()
         if self._started_here:
             kwargs = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
@@ -51,7 +53,7 @@ class RayExecutor:
                 kwargs["num_cpus"] = max(1, int(workers))
                 # llvmpipe threads per worker, as for local workers
                 kwargs["runtime_env"] = {"env_vars": {
-                    "LP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // max(1, int(workers)))),
+                    "LP_NUM_THREADS": str(max(1, usable_cores() // max(1, int(workers)))),
                     "PYOPENGL_PLATFORM": os.environ.get("PYOPENGL_PLATFORM", "egl")}}
             else:
                 kwargs["address"] = address
