@@ -18,12 +18,65 @@ from pyrender.shader_program import ShaderProgramCache
 MAX_LIGHTS_PER_KIND = 8  # pyrender's default is 4 per kind; uniform arrays sized by this define
 
 
+class _LocationCachingProgramCache(ShaderProgramCache):
+    """pyrender's program cache whose programs remember their uniform locations.
+
+    pyrender asks the driver for a uniform's location on every `set_uniform` (hundreds of times per
+    primitive with many lights); a program's locations never change after linking, so each is looked
+    up once. Same calls, same values, same pixels; unknown names are ignored exactly as pyrender does.
+    """
+
+    def get_program(self, vertex_shader, fragment_shader, geometry_shader=None, defines=None):
+        program = super().get_program(vertex_shader, fragment_shader, geometry_shader, defines)
+        if getattr(program, "_simgen_locations", None) is None:
+            _cache_locations(program)
+        return program
+
+
+def _cache_locations(program) -> None:
+    locations: dict[str, int] = {}
+    original = GL.glGetUniformLocation
+
+    def set_uniform(name, value, unsigned=False):
+        try:   # pyrender swallows every error here (unknown names, unknown types): so do we
+            loc = locations.get(name)
+            if loc is None:
+                loc = locations[name] = int(original(program._program_id, name))
+            if loc != -1:
+                _set_at(program, loc, value, unsigned)
+        except Exception:  # noqa: BLE001
+            pass
+
+    program._simgen_locations = locations
+    program.set_uniform = set_uniform
+
+
+def _set_at(program, loc: int, value, unsigned: bool) -> None:
+    """pyrender's ShaderProgram.set_uniform after its location lookup, for a known location."""
+    if isinstance(value, np.ndarray):
+        if value.ndim == 1:
+            if np.issubdtype(value.dtype, np.unsignedinteger) or unsigned:
+                dtype, value = "u", value.astype(np.uint32)
+            elif np.issubdtype(value.dtype, np.integer):
+                dtype, value = "i", value.astype(np.int32)
+            else:
+                dtype, value = "f", value.astype(np.float32)
+            program._FUNC_MAP[(value.shape[0], dtype)](loc, 1, value)
+        else:
+            program._FUNC_MAP[(value.shape[0], value.shape[1])](loc, 1, GL.GL_TRUE, value)
+    elif isinstance(value, float):
+        GL.glUniform1f(loc, value)
+    elif isinstance(value, (bool, int)):
+        v = int(value)
+        (GL.glUniform1ui if unsigned else GL.glUniform1i)(loc, v)
+
+
 class FloatRenderer(pyrender.Renderer):
     """pyrender.Renderer drawing into float FBOs. `samples` = 0 (no MSAA) or e.g. 4."""
 
     def __init__(self, width: int, height: int, shader_dir: str, samples: int):
         super().__init__(width, height)
-        self._program_cache = ShaderProgramCache(shader_dir=str(shader_dir))
+        self._program_cache = _LocationCachingProgramCache(shader_dir=str(shader_dir))
         self._samples = int(samples)
         self._fbo = None  # (fbo, colour rb, depth rb)
         self._fbo_ms = None
@@ -31,6 +84,7 @@ class FloatRenderer(pyrender.Renderer):
         # True: the next colour pass reuses the depth buffer of the preceding (instance) pass, drawing
         # with depth writes off and GL_LEQUAL, so each pixel is shaded once (set by the caller).
         self.reuse_depth = False
+        self._lit_programs: set[int] = set()   # programs whose light uniforms are set in this pass
 
     # -- framebuffers -------------------------------------------------------------------------------
     def _make_fbo(self, samples: int):
@@ -77,6 +131,26 @@ class FloatRenderer(pyrender.Renderer):
         # so that sort ties and falls back to set order, which changes between runs and makes coplanar
         # overlaps (z-fighting) render differently. Node names give a fixed draw order (all opaque).
         return sorted(scene.mesh_nodes, key=lambda node: node.name or "")
+
+    def _forward_pass(self, scene, flags, seg_node_map=None):
+        self._lit_programs = set()
+        return super()._forward_pass(scene, flags, seg_node_map)
+
+    def _bind_lighting(self, scene, program, node, flags):
+        # Overrides pyrender, which sets every light's uniforms again for every primitive. Uniform values
+        # are program state and the lights do not change within a pass, so each program is lit once per
+        # pass -- unless lights are chosen per node (more lights of a kind than the shader holds: the
+        # nearest ones) or shadow maps are bound, where pyrender's per-primitive path is kept.
+        limit = self._compute_max_n_lights(flags)
+        per_node = (len(scene.directional_light_nodes) > limit[0] or len(scene.spot_light_nodes) > limit[1]
+                    or len(scene.point_light_nodes) > limit[2]
+                    or flags & (RenderFlags.SHADOWS_DIRECTIONAL | RenderFlags.SHADOWS_SPOT
+                                | RenderFlags.SHADOWS_POINT))
+        if not per_node:
+            if id(program) in self._lit_programs:
+                return
+            self._lit_programs.add(id(program))
+        super()._bind_lighting(scene, program, node, flags)
 
     def _compute_max_n_lights(self, flags):
         if flags & (RenderFlags.SHADOWS_DIRECTIONAL | RenderFlags.SHADOWS_SPOT | RenderFlags.SHADOWS_POINT):

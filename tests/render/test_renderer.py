@@ -245,3 +245,35 @@ def test_empty_scene_and_bad_outputs(renderer):
     assert fb.instance.max() == 0 and fb.depth_m.max() == 0.0 and fb.rgb_linear.max() == 0.0
     with pytest.raises(ValueError):
         renderer.render(intrinsics_from_hfov(W, H, 60.0), np.eye(4), outputs=("normals",))
+
+
+@pytest.mark.parametrize("n_lights", [3, 8])   # 8: the most the renderer accepts per kind
+def test_light_and_uniform_caching_change_no_pixel(n_lights, monkeypatch):
+    """The backend sets each program's light uniforms once per pass and caches uniform locations;
+    pyrender's own per-primitive path must give the same bytes."""
+    import pyrender
+    from pyrender.shader_program import ShaderProgramCache
+
+    from simgen.render import backend
+
+    items = [cube_item(i + 1, (2.0 + 0.7 * i, 0.8 * (-1) ** i, 0.5), size=0.5, static=False,
+                       material=Material("paint", "red" if i % 2 else "gray",
+                                         (0.8, 0.2 * (i % 3), 0.3), roughness=0.6, metallic=0.0))
+             for i in range(6)] + [plane_item(50, 0.6, size=(12.0, 12.0))]
+    lights = [Light("point", position=(1.0 + i, (-1) ** i * 1.5, 2.5), intensity=3.0 + i) for i in range(n_lights)]
+    lights.append(Light("directional", direction=(1, 0.2, -1), intensity=1.0))
+    K = intrinsics_from_hfov(W, H, 70.0)
+    pose = look_at_cv((0.0, 0.0, 1.4), (3.0, 0.0, 0.4))
+
+    def frame():
+        with Renderer(W, H) as r:
+            r.load(items, lights)
+            return r.render(K, pose)
+
+    cached = frame()
+    monkeypatch.setattr(backend.FloatRenderer, "_bind_lighting", pyrender.Renderer._bind_lighting)
+    monkeypatch.setattr(backend, "_LocationCachingProgramCache", ShaderProgramCache)
+    plain = frame()
+    assert cached.rgb_linear.max() > 0.05
+    assert cached.rgb_linear.tobytes() == plain.rgb_linear.tobytes()
+    assert np.array_equal(cached.instance, plain.instance) and np.array_equal(cached.depth_m, plain.depth_m)
