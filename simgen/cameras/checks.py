@@ -37,7 +37,7 @@ def confirm_claims(exact, traj, stop_times, stops) -> dict[int, set[int]]:
         for i in sorted({max(0, j - 1), j}):
             if abs(ft[i] - t) <= 0.5:
                 xy, yaw = traj.state_at(float(ft[i]))
-                jobs.append((xy, yaw))
+                jobs.append((xy, yaw, float(traj.pitches([ft[i]])[0])))
                 keys.append(k)
     res = exact.evaluate(jobs) if jobs else []
     out: dict[int, set[int]] = {k: set() for k, st in enumerate(stops) if st.targets}

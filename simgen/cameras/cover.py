@@ -2,7 +2,7 @@
 
 Exact evaluation of a pose: a low-resolution instance render plus the solo pixel counts of every
 object in it (simgen.cameras.planner_gl, batched: many poses per read-back), then the coverage rule
-itself with margins: vis >= cover_vis + 0.05, visible px >= 1.3x the threshold scaled to the low
+itself with margins: vis >= cover_vis + VIS_MARGIN (0.05), visible px >= PX_MARGIN (1.3) x the threshold scaled to the low
 resolution, >= cover_corners_inside of the box corners inside the image shrunk by 2 % per side,
 centre <= cover_max_distance_m - 0.1. The margins absorb the pose offsets of a walk that passes
 through the viewpoint instead of stopping on it; the final frames are verified at full resolution.
@@ -10,7 +10,9 @@ through the viewpoint instead of stopping on it; the final frames are verified a
 Set cover: lazy greedy. Candidates are ranked by their geometric gain (simgen.cameras.views); the
 top ones are evaluated exactly in batches and a candidate is accepted only if its exact gain still
 beats every other candidate's current estimate. Objects left uncovered get a targeted search: for
-each, the best-placed reachable positions looking straight at it (continuous yaw), evaluated exactly.
+each, the best-placed reachable cells looking straight at it (continuous yaw, the scene's pitch or one
+that centres the object, simgen.cameras.views.targeted_views), 8 then 24 more per object, evaluated
+exactly in batches and covered greedily.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import numpy as np
 from simgen.cameras.views import ObjectBoxes, camera_rotation, scaled_min_px
 
 log = logging.getLogger(__name__)
+VIS_MARGIN = 0.05       # exact claims need vis >= cover_vis + this (the low-resolution render, pose offsets)
+PX_MARGIN = 1.3        # ... and visible px >= this x the threshold scaled to the low resolution
 
 
 class ExactViews:
@@ -35,33 +39,41 @@ class ExactViews:
         self.eye_h, self.pitch = eye_h, pitch
         self.w, self.h = planner_gl.size
         self.K = intrinsics_from_hfov(self.w, self.h, cfg.hfov_deg)
-        self.min_px = 1.3 * scaled_min_px(cfg.cover_min_px, self.w, self.h)
+        self.min_px = PX_MARGIN * scaled_min_px(cfg.cover_min_px, self.w, self.h)
         self.index = {int(i): k for k, i in enumerate(boxes.ids)}
         self.n_evals = 0
         self._cache: dict[tuple, tuple[set[int], dict[int, float]]] = {}
         planner_gl.load_scene(scene)
 
-    def pose(self, xy, yaw: float) -> np.ndarray:
+    def pose(self, xy, yaw: float, pitch: float | None = None) -> np.ndarray:
         T = np.eye(4)
-        T[:3, :3] = camera_rotation(float(yaw), self.pitch)
+        T[:3, :3] = camera_rotation(float(yaw), self.pitch if pitch is None else float(pitch))
         T[:3, 3] = [xy[0], xy[1], self.eye_h]
         return T
 
-    def covered(self, xy, yaw: float) -> tuple[set[int], dict[int, float]]:
+    def covered(self, xy, yaw: float, pitch: float | None = None) -> tuple[set[int], dict[int, float]]:
         """(indices of objects covered with margins, {index: vis} of every object seen)."""
-        return self.evaluate([(xy, yaw)])[0]
+        return self.evaluate([(xy, yaw, pitch)])[0]
 
-    def evaluate(self, views) -> list[tuple[set[int], dict[int, float]]]:
-        """covered() of many (xy, yaw) views, rendered in batches."""
-        keys = [(round(float(xy[0]), 6), round(float(xy[1]), 6), round(float(yaw), 6)) for xy, yaw in views]
-        todo = sorted({k for k in keys if k not in self._cache})
+    def evaluate(self, views, only: set[int] | None = None) -> list[tuple[set[int], dict[int, float]]]:
+        """covered() of many (xy, yaw) or (xy, yaw, pitch down) views (pitch None = the scene's), in batches.
+        only: object indices to consider (the others are left out: fewer solo draws); not cached."""
+        keys = []
+        for v in views:
+            pitch = v[2] if len(v) > 2 and v[2] is not None else self.pitch
+            keys.append((round(float(v[0][0]), 6), round(float(v[0][1]), 6), round(float(v[1]), 6),
+                         round(float(pitch), 6)))
+        cache = self._cache if only is None else {}
+        todo = sorted({k for k in keys if k not in cache})
         if todo:
-            poses = [self.pose(k[:2], k[2]) for k in todo]
+            poses = [self.pose(k[:2], k[2], k[3]) for k in todo]
             inst = self.gl.instances(self.K, poses)
             self.n_evals += len(todo)
             jobs, pre = [], []
             for pose, im in zip(poses, inst):
                 cands, vis = self._candidates(pose, im)
+                if only is not None:
+                    cands = [c for c in cands if c[0] in only]
                 pre.append((cands, vis))
                 jobs.append((pose, [i for _k, i, _c in cands]))
             solos = self.gl.solo_counts_many(self.K, jobs)
@@ -70,10 +82,10 @@ class ExactViews:
                 for k, i, c in cands:
                     s = max(solo.get(int(i), c), c)
                     vis[k] = c / s
-                    if c / s >= min(0.99, self.cfg.cover_vis + 0.05):
+                    if c / s >= min(0.99, self.cfg.cover_vis + VIS_MARGIN):
                         out.add(k)
-                self._cache[key] = (out, vis)
-        return [self._cache[k] for k in keys]
+                cache[key] = (out, vis)
+        return [cache[k] for k in keys]
 
     def _candidates(self, pose: np.ndarray, inst: np.ndarray):
         """Objects in the render passing the pixel, distance and corner rules: [(index, id, px)], {index: 0}."""
@@ -104,7 +116,8 @@ def set_cover(claims: np.ndarray, quality: np.ndarray, cand_xy: np.ndarray, cand
     """Lazy greedy set cover. Returns ([(candidate index or (x, y, yaw), object indices it covers)], uncovered).
 
     claims (C, N) bool geometric claims; quality (C, N) tie-break scores; cand_xy (C, 2); cand_yaw (C,).
-    targeted: callable(object index) -> [(xy, yaw)] views to try for an object nothing covered yet.
+    targeted: callable(object index, n) -> up to n [(xy, yaw, pitch or None)] views to try for an object
+    nothing covered yet (best first).
 
     Without `exact` the geometric claims are taken as they are. With it, two lazy heaps: candidates not
     evaluated yet (keyed by their geometric gain, discounted by the running ratio of exact to geometric
@@ -173,19 +186,23 @@ def set_cover(claims: np.ndarray, quality: np.ndarray, cand_xy: np.ndarray, cand
                 heapq.heappush(ex, (key(c, g), c))
     n_greedy = exact.n_evals if exact is not None else 0
     if exact is not None and targeted is not None:
-        for k in sorted(uncovered):
-            if k not in uncovered:
-                continue
-            views = targeted(k)
-            if not views:
-                continue
-            res = exact.evaluate(views)
-            log.debug("targeted %d: %s", k, [(round(float(v[0][0]), 2), round(float(v[0][1]), 2), k in r[0]) for v, r in zip(views, res)])
-            best = max(range(len(views)), key=lambda j: (k in res[j][0], len(res[j][0] & uncovered), -j))
-            s = res[best][0] & uncovered
-            if k in s:
-                xy, yaw = views[best]
-                chosen.append(((float(xy[0]), float(xy[1]), float(yaw)), s))
+        # every left-over object's targeted views evaluated in one batch, then a greedy cover of them; a
+        # second, wider round (the next 24 views of each) for the objects still left over
+        for lo, hi in ((0, 8), (8, 32)):
+            if not uncovered:
+                break
+            views = []
+            for k in sorted(uncovered):
+                views += [(v[0], v[1], v[2] if len(v) > 2 else None) for v in targeted(k, hi)[lo:]]
+            res = exact.evaluate(views) if views else []
+            while uncovered and res:
+                gains = [len(r[0] & uncovered) for r in res]
+                best = int(np.argmax(gains))
+                if gains[best] == 0:
+                    break
+                xy, yaw, pitch = views[best]
+                s = res[best][0] & uncovered
+                chosen.append(((float(xy[0]), float(xy[1]), float(yaw), None if pitch is None else float(pitch)), s))
                 uncovered -= s
     log.info("set cover: %d views, %d exact evaluations in the greedy, %d in the targeted search, %d uncovered",
              len(chosen), n_greedy, (exact.n_evals if exact is not None else 0) - n_greedy, len(uncovered))

@@ -11,8 +11,8 @@ def camera_json(traj, poses: np.ndarray) -> dict:
     """camera.json as plain data. poses (T, 4, 4) OpenCV cam_to_world of the delivered frames.
 
     Per frame, besides the pose and timestamp: `linear_velocity_mps` (3,) and
-    `angular_velocity_rad_s` (3,) in world coordinates (angular = yaw rate about +z; pitch and roll
-    are constant)."""
+    `angular_velocity_rad_s` (3,) in world coordinates (yaw rate about +z plus the pitch rate about
+    the camera's horizontal right axis; roll is always 0)."""
     K = traj.K
     lin, ang = frame_velocities(traj)
     return {

@@ -32,23 +32,34 @@ def _room_order(scene, start_xy) -> list:
 
 def orbit_stops(scene, cfg, free, grid, reach, start: int, inset_m: float = 0.5) -> list[Stop]:
     """One loop per room, `inset_m` inside its free space, looking at the room's centroid."""
+    from scipy.spatial import cKDTree
+
     stops = []
     cur = grid.xy[start]
-    for _rid, poly in _room_order(scene, cur):
-        part = free.intersection(poly).buffer(-inset_m)
-        if part.is_empty:
-            part = free.intersection(poly).buffer(-0.1)
-        if part.is_empty:
-            continue
-        geoms = getattr(part, "geoms", [part])
-        ring_poly = max(geoms, key=lambda g: g.area)
-        ring = np.asarray(ring_poly.exterior.coords)[:-1]
+    tree = cKDTree(grid.xy[reach])
+
+    def loop_of(g):
+        ring = np.asarray(g.exterior.coords)[:-1]
         if len(ring) < 3:
-            continue
-        d = np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(np.vstack([ring, ring[:1]]), axis=0), axis=1))]
+            return None
         closed = np.vstack([ring, ring[:1]])
+        d = np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(closed, axis=0), axis=1))]
         s = np.arange(0.0, d[-1], 0.1)
         pts = np.stack([np.interp(s, d, closed[:, 0]), np.interp(s, d, closed[:, 1])], axis=1)
+        # only loops in the free space reachable from the start (never through furniture to a cut-off pocket)
+        return pts if len(pts) >= 3 and tree.query(pts)[0].max() <= 1.5 * grid.cell_m else None
+
+    for _rid, poly in _room_order(scene, cur):
+        loops = []
+        for inset in (inset_m, 0.1):
+            part = free.intersection(poly).buffer(-inset)
+            loops = [lp for g in sorted(getattr(part, "geoms", [part]), key=lambda g: -g.area)
+                     if not g.is_empty and (lp := loop_of(g)) is not None]
+            if loops:
+                break
+        if not loops:
+            continue
+        pts = loops[0]
         k = int(np.argmin(np.linalg.norm(pts - cur, axis=1)))
         loop = np.vstack([pts[k:], pts[:k], pts[k:k + 1]])
         c = poly.centroid

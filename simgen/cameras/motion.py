@@ -35,6 +35,7 @@ MIN_JERK_PEAK = 1.875          # peak / mean velocity of a minimum-jerk profile
 MIN_JERK_ACC = 5.7735          # peak acceleration of a unit minimum-jerk move over unit time
 STEP_M = 0.02                  # arc-length sampling of legs
 DT_S = 0.02                    # time sampling of legs
+HEADING_SMOOTH_M = 0.5         # Gaussian smoothing (sigma, along the path) of the walking heading
 
 
 def min_jerk(u):
@@ -61,12 +62,13 @@ class Stop:
     tag: str = "view"                    # view | start | waypoint | revisit | orbit
     via: np.ndarray | None = None        # (n, 2) explicit path to this stop (else the shortest path)
     gaze_xy: tuple[float, float] | None = None   # while walking here, look at this point (orbit)
+    pitch_rad: float | None = None       # look pitch (down) at this view; None = the scene's base pitch
 
 
 @dataclass(frozen=True)
 class Piece:
-    """One piece of the timeline. kind: leg | turn | hold. Legs: path (s -> xy), heading (s -> unwrapped
-    yaw) and s_of_t (t - t0 -> s) splines."""
+    """One piece of the timeline. kind: leg | turn | hold | step. Legs: path (s -> xy), heading (s -> unwrapped
+    yaw) and s_of_t (t - t0 -> s) splines. Steps: path, and s_of_t = (step, turn duration, turn rate, ramp)."""
 
     t0: float
     t1: float
@@ -88,6 +90,11 @@ class Piece:
         if self.kind == "turn":
             return (np.tile(np.asarray(self.xy0, float), (len(ts), 1)),
                     self.yaw0 + np.sign(self.yaw1 - self.yaw0) * turn_angle(ts - self.t0, *self.s_of_t))
+        if self.kind == "step":                  # s_of_t = (step duration, turn duration, rate, ramp)
+            Ts, Tt, w, ta = self.s_of_t
+            s = self.length_m * min_jerk((ts - self.t0) / Ts) if Ts > 0 else np.zeros(len(ts))
+            return (np.asarray(self.path(s)).reshape(-1, 2),
+                    self.yaw0 + np.sign(self.yaw1 - self.yaw0) * turn_angle(ts - self.t0, Tt, w, ta))
         s = np.clip(self.s_of_t(np.clip(ts - self.t0, 0.0, T)), 0.0, self.length_m)
         return np.asarray(self.path(s)).reshape(-1, 2), np.asarray(self.heading(s)).reshape(-1)
 
@@ -112,6 +119,9 @@ class Trajectory:
     stops: tuple[Stop, ...] = ()
     stop_times_s: tuple[float, ...] = ()
     report: dict = field(default_factory=dict)
+    # pitch profile (simgen.cameras.pitch): knots ((t_s, pitch_down_rad), ...) joined by minimum-jerk
+    # moves; empty = constant pitch_down_rad
+    pitch_knots: tuple = ()
 
     @property
     def timestamps_s(self) -> np.ndarray:
@@ -140,10 +150,17 @@ class Trajectory:
         p = self.pieces[k]
         return p.state(min(max(float(t_s), p.t0), p.t1))
 
+    def pitches(self, ts) -> np.ndarray:
+        """(n,) pitch down (rad) at times ts."""
+        from simgen.cameras.pitch import pitch_at
+
+        return pitch_at(ts, self.pitch_knots, self.pitch_down_rad)
+
     def pose_at(self, t_s: float) -> np.ndarray:
         """(4, 4) cam_to_world (OpenCV camera axes) at any time t, sub-frame times included."""
         xy, yaw = self.state_at(t_s)
-        return make_pose(camera_rotation(yaw, self.pitch_down_rad), [xy[0], xy[1], self.eye_height_m])
+        pitch = float(self.pitches([t_s])[0]) if self.pitch_knots else self.pitch_down_rad
+        return make_pose(camera_rotation(yaw, pitch), [xy[0], xy[1], self.eye_height_m])
 
     def cam_to_world(self) -> np.ndarray:
         """(T, 4, 4) per-frame poses."""
@@ -154,9 +171,11 @@ class Trajectory:
         a, b = max(0.0, t_s - h_s), min(self.duration_s, t_s + h_s)
         if b <= a:
             return np.zeros(3), np.zeros(3)
-        (xa, ya), (xb, yb) = self.state_at(a), self.state_at(b)
-        v = np.r_[(xb - xa) / (b - a), 0.0]
-        return v, np.array([0.0, 0.0, (yb - ya) / (b - a)])
+        Pa, Pb = self.pose_at(a), self.pose_at(b)
+        v = (Pb[:3, 3] - Pa[:3, 3]) / (b - a)
+        M = Pb[:3, :3] @ Pa[:3, :3].T                   # ~ I + [w]x (b - a)
+        w = np.array([M[2, 1] - M[1, 2], M[0, 2] - M[2, 0], M[1, 0] - M[0, 1]]) / (2.0 * (b - a))
+        return v, w
 
 
 def wrap_near(angle: float, ref: float) -> float:
@@ -188,7 +207,7 @@ def path_heading(path: CubicSpline, L: float, lead_m: float, gaze_xy=None) -> tu
             back = path(np.maximum(L - lead_m, 0.0))
             d[tail] = p[-1] - back
     psi = np.unwrap(np.arctan2(d[:, 1], d[:, 0]))
-    return s, gaussian_filter1d(psi, max(1.0, 0.25 / STEP_M), mode="nearest")
+    return s, gaussian_filter1d(psi, max(1.0, HEADING_SMOOTH_M / STEP_M), mode="nearest")
 
 
 def leg_heading(s: np.ndarray, psi: np.ndarray, views: list[tuple[float, float]], yaw_in: float,
@@ -216,7 +235,13 @@ def leg_heading(s: np.ndarray, psi: np.ndarray, views: list[tuple[float, float]]
     return CubicSpline(s, psi, bc_type="clamped")
 
 
-MAX_SIDEWAYS_MPS = 0.25       # walking while looking sideways: at most this speed across the look direction
+MAX_SIDEWAYS_MPS = 0.35       # walking while looking sideways: at most this speed across (or against) the look direction
+
+
+def off_axis(dpsi):
+    """Fraction of the walking speed across or against the look direction, for a look heading dpsi (rad)
+    off the motion: |sin| sideways, -cos backwards (whichever is larger)."""
+    return np.maximum(np.abs(np.sin(dpsi)), np.maximum(-np.cos(dpsi), 0.0))
 
 
 def _speed_limits(heading: CubicSpline, path: CubicSpline, s: np.ndarray, cfg, scale: np.ndarray) -> np.ndarray:
@@ -228,7 +253,7 @@ def _speed_limits(heading: CubicSpline, path: CubicSpline, s: np.ndarray, cfg, s
     d2 = np.abs(heading(s, 2))
     p1, p2 = path(s, 1), path(s, 2)
     kappa = np.abs(p1[:, 0] * p2[:, 1] - p1[:, 1] * p2[:, 0]) / np.maximum(np.linalg.norm(p1, axis=1), 1e-9) ** 3
-    side = np.abs(np.sin(heading(s) - np.arctan2(p1[:, 1], p1[:, 0])))
+    side = off_axis(heading(s) - np.arctan2(p1[:, 1], p1[:, 0]))
     with np.errstate(divide="ignore"):
         v = np.minimum.reduce([np.full_like(s, min(cfg.speed_mps, 0.95 * cfg.max_speed_mps)),
                                0.85 * rate / d1, np.sqrt(0.45 * acc / d2),
@@ -258,15 +283,19 @@ def _time_profile(s: np.ndarray, vmax: np.ndarray, a_max: float, smooth_s: float
 
 
 def leg_piece(t0: float, pts: np.ndarray, yaw_in: float, views: list[tuple[int, float]], cfg, gaze_xy=None,
-              yaw_out: float | None = None) -> tuple[Piece, list[float]]:
+              yaw_out: float | None = None, fixed_yaw: bool = False) -> tuple[Piece, list[float]]:
     """A walk from rest to rest along polyline pts (n, 2) through pass-through views [(sample index into
     pts, look yaw)], starting at heading yaw_in and ending at yaw_out (None: the walking heading).
+    fixed_yaw: keep looking at yaw_in the whole leg (a short step sideways or back between two looks).
     Returns the piece and the time it passes each view."""
     path, L = spline_path(pts)
     seg = np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(pts, axis=0), axis=1))]
     s_views = [(float(seg[i]), y) for i, y in views]
     s_h, psi = path_heading(path, L, cfg.heading_lead_m, gaze_xy)
-    heading = leg_heading(s_h, psi, s_views, yaw_in, yaw_out)
+    if fixed_yaw:
+        heading = CubicSpline(s_h, np.full_like(s_h, float(yaw_in)), bc_type="clamped")
+    else:
+        heading = leg_heading(s_h, psi, s_views, yaw_in, yaw_out)
     s = np.linspace(0.0, L, max(4, int(np.ceil(L / STEP_M)) + 1))
     scale = np.ones_like(s)
     rate = np.deg2rad(cfg.max_yaw_rate_deg_s)
@@ -287,7 +316,7 @@ def leg_piece(t0: float, pts: np.ndarray, yaw_in: float, views: list[tuple[int, 
         al = h2 * v * v + h1 * a
         p1, p2 = path(sv, 1), path(sv, 2)
         acc_xy = np.linalg.norm(p2 * (v * v)[:, None] + p1 * a[:, None], axis=1)       # m/s^2
-        side = np.abs(v * np.sin(heading(sv) - np.arctan2(p1[:, 1], p1[:, 0])))
+        side = np.abs(v) * off_axis(heading(sv) - np.arctan2(p1[:, 1], p1[:, 0]))
         bad = (np.abs(w) > 0.98 * rate) | (np.abs(al) > 0.98 * acc) | (np.abs(v) > 0.98 * cfg.max_speed_mps) \
             | (acc_xy > a_max) | (side > MAX_SIDEWAYS_MPS)
         if not bad.any():
@@ -299,8 +328,17 @@ def leg_piece(t0: float, pts: np.ndarray, yaw_in: float, views: list[tuple[int, 
         if it >= 8:
             stretch *= 1.15                   # last resort: the whole leg slower
             continue
-        for sb in np.unique(np.round(sv[bad] / 0.2) * 0.2):
-            scale[np.abs(s - sb) < 0.6] *= 0.8
+        # slow down only where a cap is broken, by about as much as it is broken (square root for the
+        # acceleration-type caps: they scale with the speed squared)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.nanmax(np.stack([np.abs(w) / (0.98 * rate), np.sqrt(np.abs(al) / (0.98 * acc)),
+                                        np.abs(v) / (0.98 * cfg.max_speed_mps), np.sqrt(acc_xy / a_max),
+                                        side / MAX_SIDEWAYS_MPS]), axis=0)
+        for sb in np.unique(np.round(sv[bad] / 0.1) * 0.1):
+            r = float(ratio[bad][np.abs(sv[bad] - sb) <= 0.05].max(initial=1.0))
+            f = float(np.clip(0.97 / max(r, 1e-9), 0.6, 0.95))
+            win = np.abs(s - sb) < 0.35
+            scale[win] = np.minimum(scale[win], scale[win] * f)
     piece = Piece(t0, t0 + float(tu[-1]), "leg", tuple(pts[0]), float(yaw_in), float(heading(L)), L,
                   path, heading, sp)
     times = [t0 + float(np.interp(sv_, su, tu)) for sv_, _ in s_views]
@@ -343,6 +381,40 @@ def turn_piece(t0: float, xy, yaw_in: float, yaw_to: float, cfg) -> Piece:
     y1 = wrap_near(yaw_to, yaw_in)
     T, w, ta = turn_profile(y1 - yaw_in, rate, acc)
     return Piece(t0, t0 + T, "turn", tuple(xy), yaw_in, y1, s_of_t=(T, w, ta))
+
+
+def step_piece(t0: float, pts: np.ndarray, yaw_in: float, yaw_to: float, cfg) -> Piece:
+    """A short step from rest to rest along polyline pts (n, 2) while turning in place from yaw_in to yaw_to:
+    position along the path by a minimum-jerk profile, yaw by the C2 turn profile, both starting at t0 (each
+    C2, each within its caps). The step takes the shortest duration that keeps the speed across or against
+    the look direction <= MAX_SIDEWAYS_MPS, the speed <= 0.95 max_speed_mps and the acceleration
+    <= 0.8 max_accel_mps2 (checked on samples). A look-around segment: the heading does not lead."""
+    rate = 0.98 * np.deg2rad(cfg.max_yaw_rate_deg_s)
+    acc = 0.98 * np.deg2rad(cfg.max_yaw_accel_deg_s2)
+    y1 = wrap_near(yaw_to, yaw_in)
+    Tt, w, ta = turn_profile(y1 - yaw_in, rate, acc)
+    path, L = spline_path(pts)
+    if path is None:
+        return Piece(t0, t0 + Tt, "turn", tuple(pts[0]), yaw_in, y1, s_of_t=(Tt, w, ta))
+    sgn = np.sign(y1 - yaw_in)
+    u = np.linspace(0.0, 1.0, max(101, int(np.ceil(L / 0.005)) + 1))      # every <= 5 mm of the path
+    dmj = 30 * u ** 2 * (1 - u) ** 2                            # d min_jerk / du
+    ddmj = 60 * u - 180 * u ** 2 + 120 * u ** 3
+    s = L * min_jerk(u)
+    p1 = path(s, 1)
+    move = np.arctan2(p1[:, 1], p1[:, 0])
+    kappa = np.abs(p1[:, 0] * path(s, 2)[:, 1] - p1[:, 1] * path(s, 2)[:, 0])
+    Ts = max(1.875 * L / (0.95 * cfg.max_speed_mps), np.sqrt(5.7735 * L / (0.8 * cfg.max_accel_mps2)), 0.2)
+    for _ in range(60):
+        tt = u * Ts
+        v = L * dmj / Ts
+        a = np.hypot(L * ddmj / Ts ** 2, v * v * kappa)
+        yaw = yaw_in + sgn * turn_angle(tt, Tt, w, ta)
+        if (np.all(v * off_axis(yaw - move) <= 0.97 * MAX_SIDEWAYS_MPS)
+                and np.all(a <= 0.8 * cfg.max_accel_mps2)):
+            break
+        Ts *= 1.08
+    return Piece(t0, t0 + max(Ts, Tt), "step", tuple(pts[0]), yaw_in, y1, L, path, None, (Ts, Tt, w, ta))
 
 
 def hold_piece(t0: float, xy, yaw: float, hold_s: float) -> Piece:

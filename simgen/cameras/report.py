@@ -40,6 +40,7 @@ def motion_report(traj, cfg, free=None, dt_s: float = 0.02) -> dict:
         "peak_sideways_speed_mps": float(np.abs(-vel[:, 0] * np.sin(yaw_mid) + vel[:, 1] * np.cos(yaw_mid)).max()),
         "moving_fraction": float(moving.mean()),
         "turn_in_place_s": float(sum(p.t1 - p.t0 for p in traj.pieces if p.kind == "turn")),
+        "step_s": float(sum(p.t1 - p.t0 for p in traj.pieces if p.kind == "step")),     # turning while stepping
     }
     if free is not None:
         inside = shapely.contains_xy(free.buffer(1e-3), xy[:, 0], xy[:, 1])

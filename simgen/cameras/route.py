@@ -9,17 +9,22 @@ stop: the start, the end, explicit holds (scripted waypoints), stops with a gaze
 the path reverses (turn between arriving and leaving > 100 deg), viewpoints closer than 0.8 m to the
 previous or next stop, and viewpoints whose look heading is more than `pass_through_deg` off the
 walking direction there (look-around: stop, turn, hold `hold_s`, go on). Every other viewpoint is passed through without stopping, the heading blended into its look
-heading around it.
+heading around it. Between two stops up to SHORT_STEP_M apart both ways are timed and the quicker taken:
+turn toward the walking direction, walk, turn to the look; or a look-around step (step there while
+turning to the next look, simgen.cameras.motion.step_piece).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import shapely
 from scipy.ndimage import gaussian_filter1d
 
 from simgen.cameras.freespace import grid_path, string_pull
-from simgen.cameras.motion import Stop, hold_piece, leg_piece, spline_path, turn_piece, wrap_near
+from simgen.cameras.motion import (Stop, hold_piece, leg_piece, spline_path, step_piece, turn_piece, turn_profile,
+                                  wrap_near)
 
 STEP_M = 0.02
 MIN_PASS_ROOM_M = 0.8     # a viewpoint is passed through only with this much path before and after it
@@ -156,17 +161,18 @@ def align_views(stops: list[Stop], router: Router, exact, cfg) -> tuple[list[Sto
         mid = float(np.arctan2(np.sin(d_in) + np.sin(d_out), np.cos(d_in) + np.cos(d_out)))
         if _angle(st.yaw_rad, mid) <= lim:
             continue
-        jobs.append((k, [mid + o for o in offsets]))
+        # else at least part of the way toward the walking direction: a shorter turn in place
+        delta = wrap_near(mid, st.yaw_rad) - st.yaw_rad
+        jobs.append((k, [mid + o for o in offsets] + [st.yaw_rad + f * delta for f in (0.75, 0.5, 0.25)]))
     if not jobs:
         return stops, 0
-    res = exact.evaluate([(stops[k].xy, y) for k, ys in jobs for y in ys])
+    res = exact.evaluate([(stops[k].xy, y, stops[k].pitch_rad) for k, ys in jobs for y in ys])
     out, n, i = list(stops), 0, 0
     for k, ys in jobs:
         need = {exact.index[int(t)] for t in stops[k].targets}
         for y, (cov, _vis) in zip(ys, res[i:i + len(ys)]):
             if need <= cov:
-                out[k] = Stop(stops[k].xy, float(np.arctan2(np.sin(y), np.cos(y))), stops[k].hold_s,
-                              stops[k].targets, stops[k].tag)
+                out[k] = replace(stops[k], yaw_rad=float(np.arctan2(np.sin(y), np.cos(y))))
                 n += 1
                 break
         i += len(ys)
@@ -187,16 +193,18 @@ def merge_close_views(stops: list[Stop], exact, max_gap_m: float = 0.9) -> tuple
             and 1e-6 < np.linalg.norm(np.subtract(stops[k].xy, stops[k - 1].xy)) < max_gap_m]
     if not jobs:
         return stops, 0
-    res = exact.evaluate([(stops[k - 1].xy, stops[k].yaw_rad) for k in jobs])
+    res = exact.evaluate([(stops[k - 1].xy, stops[k].yaw_rad, stops[k].pitch_rad) for k in jobs])
     out, moved = list(stops), set()
     for k, (cov, _vis) in zip(jobs, res):
         if k - 1 in moved:
             continue
         if {exact.index[int(t)] for t in stops[k].targets} <= cov:
-            st = stops[k]
-            out[k] = Stop(stops[k - 1].xy, st.yaw_rad, st.hold_s, st.targets, st.tag)
+            out[k] = replace(stops[k], xy=stops[k - 1].xy)
             moved.add(k)
     return out, len(moved)
+
+
+SHORT_STEP_M = 3.0      # ways up to this long may be stepped while turning to the next look (look-around)
 
 
 def build_pieces(stops: list[Stop], router: Router, cfg, yaw0: float):
@@ -211,7 +219,7 @@ def build_pieces(stops: list[Stop], router: Router, cfg, yaw0: float):
         d_out = _direction(paths[k + 1], at_end=False)
         room = min(_length(paths[k]), _length(paths[k + 1]))
         rest[k] = (not _passes_through(stops[k], d_in, d_out, cfg) or stops[k + 1].gaze_xy is not None
-                   or (stops[k].yaw_rad is not None and room < MIN_PASS_ROOM_M))
+                   or (stops[k].yaw_rad is not None and room < MIN_PASS_ROOM_M) or stops[k].pitch_rad is not None)
     pieces, times = [], [0.0] * n
     t, yaw, xy = 0.0, float(yaw0), np.asarray(stops[0].xy, float)
 
@@ -262,6 +270,7 @@ def build_pieces(stops: list[Stop], router: Router, cfg, yaw0: float):
             lim = START_TURN_RAD * float(np.clip((L - 0.5) / 1.0, 0.0, 1.0))    # short legs: turn in place
             psi0, psi1 = _walk_dir(res, True), _walk_dir(res, False)
             gap = wrap_near(psi0, yaw) - yaw
+            t_start, yaw_start = t, yaw
             if abs(gap) > lim:
                 turn = turn_piece(t, xy, yaw, yaw + gap - np.sign(gap) * lim, cfg)
                 pieces.append(turn)
@@ -272,6 +281,22 @@ def build_pieces(stops: list[Stop], router: Router, cfg, yaw0: float):
                 y_end = psi1 + float(np.clip(g, -lim, lim))
             leg, vt = leg_piece(t, res, yaw, views, cfg, gaze_xy=stops[b].gaze_xy,
                                 yaw_out=None if stops[b].gaze_xy is not None else y_end)
+            st_b = stops[b]
+            if b - a == 1 and L <= SHORT_STEP_M and st_b.yaw_rad is not None and st_b.gaze_xy is None:
+                # a short way between two looks: stepping there while turning to the next look (a look-around)
+                # when that is quicker than turning to the walking direction, walking, and turning again
+                step = step_piece(t_start, res, yaw_start, st_b.yaw_rad, cfg)
+                rate = 0.98 * np.deg2rad(cfg.max_yaw_rate_deg_s)
+                acc = 0.98 * np.deg2rad(cfg.max_yaw_accel_deg_s2)
+                t_walk = leg.t1 + turn_profile(wrap_near(st_b.yaw_rad, leg.yaw1) - leg.yaw1, rate, acc)[0]
+                if step.t1 < t_walk:
+                    if pieces and pieces[-1].t0 >= t_start - 1e-9 and pieces[-1].kind == "turn":
+                        pieces.pop()
+                    pieces.append(step)
+                    t, yaw, xy = step.t1, step.yaw1, np.asarray(res[-1], float)
+                    stand(b)
+                    a = b
+                    continue
             pieces.append(leg)
             it = iter(vt)
             for k in range(a + 1, b):

@@ -4,7 +4,6 @@ or-opt moves until no move shortens it), and the minimum-spanning-tree lower bou
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse.csgraph import minimum_spanning_tree
 
 
 def path_length(D: np.ndarray, order: list[int]) -> float:
@@ -61,7 +60,22 @@ def open_tour(D: np.ndarray, max_rounds: int = 50) -> list[int]:
 
 
 def mst_lower_bound(D: np.ndarray) -> float:
-    """Weight of the minimum spanning tree of D: no open path through all nodes is shorter."""
-    if len(D) < 2:
+    """Weight of the minimum spanning tree of D (Prim, O(n^2); zero distances between distinct nodes are
+    edges of weight 0, infinite ones are missing edges): no open path through all nodes is shorter."""
+    n = len(D)
+    if n < 2:
         return 0.0
-    return float(minimum_spanning_tree(np.where(D > 0, D, 1e-9)).sum())
+    D = np.asarray(D, dtype=np.float64)
+    inside = np.zeros(n, bool)
+    inside[0] = True
+    best = D[0].copy()
+    total = 0.0
+    for _ in range(n - 1):
+        cand = np.where(inside, np.inf, best)
+        j = int(np.argmin(cand))
+        if not np.isfinite(cand[j]):
+            break                                  # the rest is unreachable
+        total += float(cand[j])
+        inside[j] = True
+        best = np.minimum(best, D[j])
+    return total

@@ -3,9 +3,12 @@
 Modes (CameraConfig.mode, one preset each in cameras/):
 - egocentric: coverage walk at eye height (default). Viewpoints from a set cover of the objects
   (simgen.cameras.views geometric pre-scoring, simgen.cameras.cover exact evaluation with PlannerGL),
-  visited in a 2-opt/or-opt order from the entrance, along shortest free-space paths through the doors
-  (simgen.cameras.route); smooth motion passing through aligned viewpoints (simgen.cameras.motion);
-  then the close-pixel rule and the claims are checked on the delivered frames (simgen.cameras.checks).
+  visited in a 2-opt/or-opt order from the entrance (walking + turning cost), along shortest free-space
+  paths through the doors (simgen.cameras.route); viewpoints the rest of the walk covers anyway are left
+  out (simgen.cameras.prune); smooth motion passing through aligned viewpoints, look-around steps between
+  close ones (simgen.cameras.motion), per-view pitch (simgen.cameras.pitch); then the close-pixel rule
+  and the claims are checked on the delivered frames (simgen.cameras.checks), and objects the delivered
+  frames cover on the way are claimed with their frame (`walk_claims`).
 - elevated: the same walk with the preset's higher eye height (2.3-2.5 m).
 - revisit: the coverage walk, then back to the first viewpoint of every room already seen (in
   the order first seen): a memory test; the report lists the revisits and their times.
@@ -25,6 +28,7 @@ are dropped, least useful first (`dropped_for_time`).
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import numpy as np
 
@@ -34,6 +38,8 @@ from simgen.cameras.cover import ExactViews, set_cover
 from simgen.cameras.freespace import air_map, build_grid, free_space, walk_region
 from simgen.cameras.modes import orbit_stops, random_stops, scripted_stops
 from simgen.cameras.motion import Stop, Trajectory
+from simgen.cameras.pitch import fit_pitch
+from simgen.cameras.prune import prune_views, walk_claims
 from simgen.cameras.report import motion_report
 from simgen.cameras.route import Router, align_views, build_pieces, merge_close_views
 from simgen.cameras.tour import mst_lower_bound, open_tour, path_length
@@ -44,7 +50,7 @@ log = logging.getLogger(__name__)
 COVERAGE_MODES = ("egocentric", "elevated", "revisit")
 
 
-TURN_COST_M_PER_RAD = 0.6   # tour order: a radian of turning costs as much as this much walking
+TURN_COST_M_PER_RAD = 0.8   # tour order: a radian of turning costs as much as this much walking
 PLAN_MARGIN_M = 0.05   # planned paths keep clearance_m + this from geometry
 
 
@@ -69,6 +75,13 @@ def _frame_times(total_s: float, cfg, stop_times: list[float], priority: list[in
         g = int(np.argmax(gaps))
         times.insert(g + 1, 0.5 * (times[g] + times[g + 1]))
     return np.array(times[:n]), left_out, False
+
+
+def _timeline(stops, router, cfg, yaw0: float, pitch: float):
+    """build_pieces plus the per-view pitch profile: (pieces, stop times, rested, pitch knots)."""
+    pieces, times, rested = build_pieces(stops, router, cfg, yaw0)
+    pieces, times, knots = fit_pitch(pieces, stops, times, rested, pitch, cfg)
+    return pieces, times, rested, knots
 
 
 def plan_trajectory(scene, cfg, rng: np.random.Generator, wall_thickness_m: float = 0.12,
@@ -114,7 +127,14 @@ def plan_trajectory(scene, cfg, rng: np.random.Generator, wall_thickness_m: floa
     else:
         raise ValueError(f"unknown camera mode {cfg.mode!r}")
 
-    pieces, stop_times, rested = build_pieces(stops, router, cfg, yaw0)
+    n_pruned = 0
+    if cfg.mode in COVERAGE_MODES and exact is not None:
+        # views whose objects the rest of the walk covers anyway are left out (exact, at walk samples)
+        stops, n_pruned = prune_views(stops, lambda st: _timeline(st, router, cfg, yaw0, pitch), exact, pitch)
+        report["views_pruned"] = n_pruned
+        priority = sorted((i for i in range(1, len(stops)) if stops[i].tag == "view"),
+                          key=lambda i: (-len(stops[i].targets), i))
+    pieces, stop_times, rested, knots = _timeline(stops, router, cfg, yaw0, pitch)
     dropped: list[int] = []
     if cfg.mode in COVERAGE_MODES:
         while pieces[-1].t1 > cfg.max_duration_s and len(stops) > 2:
@@ -123,32 +143,43 @@ def plan_trajectory(scene, cfg, rng: np.random.Generator, wall_thickness_m: floa
             dropped.extend(stops[k].targets)
             stops.pop(k)
             priority = [p if p < k else p - 1 for p in priority if p != k]
-            pieces, stop_times, rested = build_pieces(stops, router, cfg, yaw0)
+            pieces, stop_times, rested, knots = _timeline(stops, router, cfg, yaw0, pitch)
     elif pieces[-1].t1 > cfg.max_duration_s:
         # baselines: the longest prefix of the stops that fits in max_duration_s (binary search)
         lo, hi = 1, len(stops) - 1
         while lo < hi:
             m = (lo + hi + 1) // 2
-            if build_pieces(stops[:m + 1], router, cfg, yaw0)[0][-1].t1 <= cfg.max_duration_s:
+            if _timeline(stops[:m + 1], router, cfg, yaw0, pitch)[0][-1].t1 <= cfg.max_duration_s:
                 lo = m
             else:
                 hi = m - 1
         stops = stops[:lo + 1]
-        pieces, stop_times, rested = build_pieces(stops, router, cfg, yaw0)
-    def timed(pieces, stop_times):
+        pieces, stop_times, rested, knots = _timeline(stops, router, cfg, yaw0, pitch)
+
+    if cfg.mode in COVERAGE_MODES:
+        # the tour actually walked (after pruning and drops): its length on free-space grid distances and the
+        # minimum-spanning-tree lower bound of any walk through the same stops
+        nodes = [grid.nearest(st.xy) for st in stops]
+        Df = np.array([[router.dist(a, b) for b in nodes] for a in nodes])
+        report["tour_length_m"] = path_length(Df, list(range(len(nodes))))
+        report["tour_lower_bound_m"] = mst_lower_bound(Df)
+
+    def timed(pieces, stop_times, knots):
         total = float(pieces[-1].t1)
         times, left_out, uniform = _frame_times(total, cfg, stop_times, priority)
         return Trajectory(width=cfg.width, height=cfg.height, fps=cfg.fps, K=K, eye_height_m=float(eye_h),
                           pitch_down_rad=pitch, pieces=tuple(pieces), n_frames=len(times), frame_times_s=times,
-                          stops=tuple(stops), stop_times_s=tuple(stop_times)), left_out, uniform, total
+                          stops=tuple(stops), stop_times_s=tuple(stop_times),
+                          pitch_knots=knots), left_out, uniform, total
 
-    traj, left_out, uniform, total = timed(pieces, stop_times)
+    traj, left_out, uniform, total = timed(pieces, stop_times, knots)
     close_info: dict = {"close_check": "not run (no planner_gl)"}
     if planner_gl is not None:
         if exact is None:
             planner_gl.load_scene(scene)
         traj, left_out, uniform, total, close_info = _enforce_close_rule(
-            planner_gl, traj, cfg, scene, wall_thickness_m, eye_h, stops, yaw0, timed, (left_out, uniform, total))
+            planner_gl, traj, cfg, scene, wall_thickness_m, eye_h, stops, yaw0, timed, (left_out, uniform, total),
+            pitch)
         stop_times = list(traj.stop_times_s)
     times = traj.frame_times_s
     unconfirmed: list[int] = []
@@ -156,9 +187,15 @@ def plan_trajectory(scene, cfg, rng: np.random.Generator, wall_thickness_m: floa
         confirmed = confirm_claims(exact, traj, stop_times, stops)
         for k, ids_ok in confirmed.items():
             unconfirmed += [int(i) for i in stops[k].targets if int(i) not in ids_ok]
-            stops[k] = Stop(stops[k].xy, stops[k].yaw_rad, stops[k].hold_s, tuple(sorted(ids_ok)), stops[k].tag)
+            stops[k] = replace(stops[k], targets=tuple(sorted(ids_ok)))
         traj = Trajectory(**{**traj.__dict__, "stops": tuple(stops)})
     planned = sorted({int(i) for s in stops for i in s.targets} - {int(i) for k in left_out for i in stops[k].targets})
+    walk: dict[int, int] = {}
+    if exact is not None:
+        # objects the delivered frames cover on the way (exact rule with margins at the frames themselves)
+        walk = {i: f for i, f in walk_claims(exact, traj, planned).items()}
+        planned = sorted(set(planned) | set(walk))
+    report["walk_claims"] = {str(i): f for i, f in sorted(walk.items())}
     report.update(close_info)
     report["unconfirmed_at_frames"] = sorted(set(unconfirmed) - set(planned))
     report.update(motion_report(traj, cfg, free_true))
@@ -180,7 +217,7 @@ def plan_trajectory(scene, cfg, rng: np.random.Generator, wall_thickness_m: floa
     return Trajectory(**{**traj.__dict__, "report": report})
 
 
-def _enforce_close_rule(planner_gl, traj, cfg, scene, wall_thickness_m, eye_h, stops, yaw0, timed, rest):
+def _enforce_close_rule(planner_gl, traj, cfg, scene, wall_thickness_m, eye_h, stops, yaw0, timed, rest, pitch):
     """The close-pixel rule on the delivered frames (simgen.cameras.checks). If some frame has more than
     close_fraction_max of its pixels closer than close_depth_m, the walk is routed again through free
     space eroded by close_depth_m / 2 more (the stops stay where they are) and checked again; frames that
@@ -194,8 +231,8 @@ def _enforce_close_rule(planner_gl, traj, cfg, scene, wall_thickness_m, eye_h, s
         if grid2 is not None and len(grid2.xy):
             free_plan = free_space(scene, cfg.clearance_m + PLAN_MARGIN_M, wall_thickness_m, eye_h)
             router2 = Router(grid2, free_plan)
-            pieces2, stop_times2, _ = build_pieces(stops, router2, cfg, yaw0)
-            traj2, lo2, un2, tot2 = timed(pieces2, stop_times2)
+            pieces2, stop_times2, _, knots2 = _timeline(stops, router2, cfg, yaw0, pitch)
+            traj2, lo2, un2, tot2 = timed(pieces2, stop_times2, knots2)
             frac2 = close_fractions(planner_gl, traj2, cfg)
             if frac2.max() < frac.max() and tot2 <= cfg.max_duration_s * 1.2:
                 traj, left_out, uniform, total, frac, rerouted = traj2, lo2, un2, tot2, frac2, True
@@ -203,6 +240,22 @@ def _enforce_close_rule(planner_gl, traj, cfg, scene, wall_thickness_m, eye_h, s
     info = {"close_check": "planner_gl", "max_close_fraction": float(frac.max()) if len(frac) else 0.0,
             "close_frames_over": [int(i) for i in over], "close_rerouted": rerouted}
     return traj, left_out, uniform, total, info
+
+
+def _turn_cost_rad(xy: np.ndarray, yaws: np.ndarray, free_rad: float = np.deg2rad(45.0)) -> np.ndarray:
+    """(n, n) symmetric turning (rad) of going between two views: from the look heading of one to the direction
+    toward the other, and from that direction to the other's look heading, each less free_rad (turned while
+    walking), averaged over both directions of travel. Views at the same place: the angle between headings."""
+    def ang(a, b):
+        return np.abs((a - b + np.pi) % (2 * np.pi) - np.pi)
+
+    d = xy[None] - xy[:, None]                                     # (n, n, 2) from i to j
+    dir_ij = np.arctan2(d[..., 1], d[..., 0])
+    yi, yj = yaws[:, None], yaws[None]
+    fwd = np.maximum(ang(yi, dir_ij) - free_rad, 0) + np.maximum(ang(dir_ij, yj) - free_rad, 0)
+    out = 0.5 * (fwd + fwd.T)
+    same = np.linalg.norm(d, axis=2) < 0.3
+    return np.where(same, ang(yi, yj), out)
 
 
 def _coverage_stops(scene, cfg, grid, reach, free, wall_thickness_m, eye_h, pitch, K, start_stop, router,
@@ -223,20 +276,22 @@ def _coverage_stops(scene, cfg, grid, reach, free, wall_thickness_m, eye_h, pitc
     cand_xy = np.repeat(positions, H, axis=0)
     cand_yaw = np.tile(headings, len(positions))
     exact = ExactViews(planner_gl, scene, cfg, boxes, eye_h, pitch) if planner_gl is not None else None
-    targeted = (lambda k: V.targeted_views(boxes, k, positions, vis_est, eye_h, pitch, K, cfg.width, cfg.height,
-                                             cfg)) if exact is not None else None
+    reach_xy = grid.xy[reach]
+    targeted = (lambda k, n: V.targeted_views(boxes, k, reach_xy, eye_h, pitch, K, cfg.width, cfg.height, cfg, air,
+                                              ceiling, n=n)) if exact is not None else None
     chosen, uncovered = set_cover(claims, quality, cand_xy, cand_yaw, exact, targeted=targeted)
+    # a stop's hold shows at least one delivered frame at the view's exact pose
+    hold_s = max(cfg.hold_s, 1.0 / cfg.fps) if cfg.frames <= 0 else cfg.hold_s
     views = []
     for c, s in chosen:
-        xy, yaw = (cand_xy[c], cand_yaw[c]) if not isinstance(c, tuple) else (c[:2], c[2])
-        views.append(Stop((float(xy[0]), float(xy[1])), float(yaw), cfg.hold_s,
-                          tuple(sorted(int(boxes.ids[k]) for k in s)), "view"))
+        xy, yaw, vp = (cand_xy[c], cand_yaw[c], None) if not isinstance(c, tuple) else (c[:2], c[2], c[3])
+        views.append(Stop((float(xy[0]), float(xy[1])), float(yaw), hold_s,
+                          tuple(sorted(int(boxes.ids[k]) for k in s)), "view", pitch_rad=vp))
     nodes = [grid.nearest(start_stop.xy)] + [grid.nearest(v.xy) for v in views]
     D = np.array([[router.dist(a, b) for b in nodes] for a in nodes])
     # tour cost: walking distance plus turning (TURN_COST_M_PER_RAD per radian between look headings)
     yaws = np.array([start_stop.yaw_rad] + [v.yaw_rad for v in views])
-    dyaw = np.abs((yaws[:, None] - yaws[None] + np.pi) % (2 * np.pi) - np.pi)
-    order = open_tour(D + TURN_COST_M_PER_RAD * dyaw)
+    order = open_tour(D + TURN_COST_M_PER_RAD * _turn_cost_rad(np.array([start_stop.xy] + [v.xy for v in views]), yaws))
     ordered = [views[i - 1] for i in order[1:]]
     stops = [start_stop] + ordered
     n_aligned = n_merged = 0
@@ -251,7 +306,7 @@ def _coverage_stops(scene, cfg, grid, reach, free, wall_thickness_m, eye_h, pitc
             "views_merged": n_merged,
             "evaluator": "gl" if exact is not None else "geometric",
             "no_viewpoint": sorted(int(boxes.ids[k]) for k in uncovered),
-            "tour_length_m": path_length(D, order), "tour_lower_bound_m": mst_lower_bound(D)}
+            "tour_length_planned_m": path_length(D, order), "tour_lower_bound_planned_m": mst_lower_bound(D)}
     if cfg.mode == "revisit":
         stops += _revisits(scene, ordered)
     return stops, priority, info, exact
@@ -270,4 +325,4 @@ def _revisits(scene, ordered: list[Stop]) -> list[Stop]:
             firsts.append(st)
     if len(firsts) == 1 and len(ordered) > 2:
         firsts.append(ordered[len(ordered) // 2])
-    return [Stop(st.xy, st.yaw_rad, st.hold_s, (), "revisit") for st in firsts]
+    return [Stop(st.xy, st.yaw_rad, st.hold_s, (), "revisit", pitch_rad=st.pitch_rad) for st in firsts]

@@ -12,7 +12,8 @@ A candidate is (free grid position, heading) at the scene's eye height and pitch
   margins (vis >= cover_vis + 0.15, 1.5x the pixel threshold, 0.3 m inside the distance limit).
 - exact (planner_gl given): a low-resolution instance render plus solo counts of the same pose, with
   the coverage rule itself (vis margin 0.05, pixel margin 1.3x for the lower resolution).
-The set cover and the exact evaluator live in simgen.cameras.cover.
+The set cover and the exact evaluator live in simgen.cameras.cover. targeted_views: views looking straight
+at one object from every reachable fine-grid cell, at the scene's pitch or one centring the object.
 """
 
 from __future__ import annotations
@@ -165,39 +166,101 @@ def geometric_views(boxes: ObjectBoxes, positions: np.ndarray, headings: np.ndar
     return claims.reshape(P * H, N), quality.reshape(P * H, N), vis_est
 
 
-def targeted_views(boxes: ObjectBoxes, k: int, positions: np.ndarray, vis_est: np.ndarray, eye_h: float,
-                   pitch: float, K: np.ndarray, width: int, height: int, cfg, n: int = 6) -> list[tuple[np.ndarray, float]]:
-    """Up to n (xy, yaw) views looking straight at object k from the best-placed candidate positions.
+def _object_vis_from(boxes: ObjectBoxes, k: int, eyes: np.ndarray, air, ceiling_m: float) -> np.ndarray:
+    """(P,) estimated unoccluded fraction of object k from each eye (P, 3): 15 rays per eye against the other
+    boxes that could lie between (within reach of the object) and the walls (air bitmap)."""
+    P = len(eyes)
+    pts = boxes.centers[k] + (_BOX_POINTS * boxes.half[k]) @ boxes.axes[k].T           # (S, 3)
+    S = len(pts)
+    radius = np.linalg.norm(boxes.half, axis=1)
+    reach = float(np.linalg.norm(eyes[:, :2] - boxes.centers[k, :2], axis=1).max()) + radius[k]
+    occ = np.nonzero(np.linalg.norm(boxes.centers - boxes.centers[k], axis=1) <= reach + radius)[0]
+    rel = np.einsum("nji,nj->ni", boxes.axes[occ], boxes.centers[k] - boxes.centers[occ])
+    contains = np.all(np.abs(rel) <= boxes.half[occ] + 1e-6, axis=1)               # k's centre inside occ
+    occ = occ[(occ != k) & (occ != boxes.support[k]) & ~contains]
+    E = np.repeat(eyes, S, axis=0)                                                   # (P*S, 3)
+    T = np.tile(pts, (P, 1))
+    blocked = np.zeros(P * S, bool)
+    if len(occ):
+        axes = boxes.axes[occ]
+        h = boxes.half[occ] * 0.85
+        for c in range(0, P * S, 4096):
+            e, t = E[c:c + 4096], T[c:c + 4096]
+            o_loc = np.einsum("mji,rmj->rmi", axes, e[:, None] - boxes.centers[occ][None])
+            d_loc = np.einsum("mji,rj->rmi", axes, t - e)
+            d_loc[np.abs(d_loc) < 1e-12] = 1e-12
+            inv = 1.0 / d_loc
+            t1, t2 = (-h[None] - o_loc) * inv, (h[None] - o_loc) * inv
+            tmin, tmax = np.minimum(t1, t2).max(axis=2), np.maximum(t1, t2).min(axis=2)
+            blocked[c:c + 4096] = ((tmax >= np.maximum(tmin, 0.0)) & (tmin < 0.98)).any(axis=1)
+    ts = np.linspace(0.02, 0.92, 24)
+    ray = E[:, None, :2] + ts[None, :, None] * (T[:, None, :2] - E[:, None, :2])
+    blocked |= ~air.air(ray).all(axis=1)
+    blocked |= T[:, 2] > ceiling_m
+    return 1.0 - blocked.reshape(P, S).mean(axis=1)
 
-    Only positions from which the whole box projects inside the image (2 % margin) with enough estimated
-    pixels, within range; ranked by estimated unoccluded fraction and closeness to the middle of
-    view_distance_m."""
+
+def targeted_views(boxes: ObjectBoxes, k: int, positions: np.ndarray, eye_h: float, pitch: float,
+                   K: np.ndarray, width: int, height: int, cfg, air, ceiling_m: float,
+                   n: int = 8, min_sep_m: float = 0.3) -> list[tuple[np.ndarray, float, float | None]]:
+    """Up to n (xy, yaw, pitch down or None = the scene's) views looking straight at object k.
+
+    positions (P, 2): every reachable free cell (the fine grid, not the candidate lattice). At each cell
+    within range, two pitches are tried: the scene's and the one centring the object's box vertically
+    (clipped to min_pitch_down_deg .. max_pitch_down_deg): low furniture near the carrier needs the camera to
+    look further down, ceiling lamps less. Kept: views whose whole box projects inside the image (2 %
+    margin) with enough estimated pixels; ranked by the estimated unoccluded fraction (rays against the
+    other boxes and the walls) and closeness to the middle of view_distance_m; picked at least min_sep_m
+    apart so the exact evaluation sees different occluders."""
     c = boxes.centers[k]
     d = c[None, :2] - positions
     dist_xy = np.linalg.norm(d, axis=1)
     dist = np.hypot(dist_xy, c[2] - eye_h)
     ideal = 0.5 * (cfg.view_distance_m.low + cfg.view_distance_m.high)
     radius = float(np.linalg.norm(boxes.half[k]))
-    ok = (dist <= cfg.cover_max_distance_m - 0.2) & (dist_xy >= max(0.6, 1.2 * radius)) & (vis_est[:, k] > 0.3)
+    ok = (dist <= cfg.cover_max_distance_m - 0.2) & (dist_xy >= max(0.5, 1.1 * radius))
     idx = np.nonzero(ok)[0]
     if len(idx) == 0:
         return []
+    lo = np.deg2rad(getattr(cfg, "min_pitch_down_deg", 5.0))
+    hi = np.deg2rad(getattr(cfg, "max_pitch_down_deg", 25.0))
     yaw = np.arctan2(d[idx, 1], d[idx, 0])
-    # camera axes for each yaw (see camera_rotation): right x, down y, forward f
-    cp, sp = np.cos(pitch), np.sin(pitch)
-    f = np.stack([np.cos(yaw) * cp, np.sin(yaw) * cp, np.full_like(yaw, -sp)], axis=1)
-    x = np.stack([np.sin(yaw), -np.cos(yaw), np.zeros_like(yaw)], axis=1)
-    y = np.cross(f, x)
-    rel = boxes.corners[k][None] - np.c_[positions[idx], np.full(len(idx), eye_h)][:, None]      # (m, 8, 3)
-    z = np.einsum("mkj,mj->mk", rel, f)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        u = K[0, 0] * np.einsum("mkj,mj->mk", rel, x) / z + K[0, 2]
-        v = K[1, 1] * np.einsum("mkj,mj->mk", rel, y) / z + K[1, 2]
-    mx, my = 0.02 * width, 0.02 * height
-    inside = np.all((z > 0.05) & (u >= mx) & (u <= width - mx) & (v >= my) & (v <= height - my), axis=1)
-    area = (u.max(axis=1) - u.min(axis=1)) * (v.max(axis=1) - v.min(axis=1))
-    good = inside & (0.55 * np.nan_to_num(area) >= 1.2 * scaled_min_px(cfg.cover_min_px, width, height))
-    idx, yaw = idx[good], yaw[good]
-    score = vis_est[idx, k] - 0.5 * np.abs(dist[idx] - ideal) / ideal
-    order = np.argsort(-score - 1e-9 * idx, kind="stable")[:n]
-    return [(positions[idx[j]], float(yaw[j])) for j in order]
+    centre_pitch = np.clip(np.arctan2(eye_h - c[2], dist_xy[idx]), lo, hi)
+    cand = []                                                   # (position index, yaw, pitch, is base)
+    for pitches, base in ((np.full(len(idx), pitch), True), (centre_pitch, False)):
+        cp, sp = np.cos(pitches), np.sin(pitches)
+        f = np.stack([np.cos(yaw) * cp, np.sin(yaw) * cp, -sp], axis=1)
+        x = np.stack([np.sin(yaw), -np.cos(yaw), np.zeros_like(yaw)], axis=1)
+        y = np.cross(f, x)
+        rel = boxes.corners[k][None] - np.c_[positions[idx], np.full(len(idx), eye_h)][:, None]      # (m, 8, 3)
+        z = np.einsum("mkj,mj->mk", rel, f)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            u = K[0, 0] * np.einsum("mkj,mj->mk", rel, x) / z + K[0, 2]
+            v = K[1, 1] * np.einsum("mkj,mj->mk", rel, y) / z + K[1, 2]
+        mx, my = 0.02 * width, 0.02 * height
+        inside = np.all((z > 0.05) & (u >= mx) & (u <= width - mx) & (v >= my) & (v <= height - my), axis=1)
+        area = (u.max(axis=1) - u.min(axis=1)) * (v.max(axis=1) - v.min(axis=1))
+        good = inside & (0.55 * np.nan_to_num(area) >= 1.2 * scaled_min_px(cfg.cover_min_px, width, height))
+        if not base:
+            good &= np.abs(pitches - pitch) > np.deg2rad(1.0)
+        cand += [(int(i), float(yy), float(pp), base) for i, yy, pp in zip(idx[good], yaw[good], pitches[good])]
+    if not cand:
+        return []
+    pos_i = np.array(sorted({c_[0] for c_ in cand}))
+    eyes = np.c_[positions[pos_i], np.full(len(pos_i), eye_h)]
+    vis = dict(zip(pos_i.tolist(), _object_vis_from(boxes, k, eyes, air, ceiling_m)))
+    score = np.array([vis[i] - 0.5 * abs(dist[i] - ideal) / ideal + (0.05 if base else 0.0)
+                      for i, _y, _p, base in cand])
+    order = np.argsort(-score, kind="stable")
+    out, taken = [], []
+    for j in order:
+        i, yy, pp, base = cand[j]
+        if vis[i] < 0.5:
+            break
+        if any(np.linalg.norm(positions[i] - q) < min_sep_m for q in taken):
+            continue
+        taken.append(positions[i])
+        out.append((positions[i], yy, None if base else pp))
+        if len(out) >= n:
+            break
+    return out

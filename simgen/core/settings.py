@@ -111,10 +111,12 @@ class CameraConfig:
     # --- trajectory planner (issue #5; owned by simgen/cameras, see docs/trajectory.md) ---------------
     mode: Literal["egocentric", "elevated", "orbit", "random_walk", "revisit", "scripted"] = "egocentric"
     max_yaw_accel_deg_s2: float = 90.0     # cap of the yaw acceleration
-    max_pitch_rate_deg_s: float = 15.0     # cap of the pitch rate (pitch is constant per scene today)
+    max_pitch_rate_deg_s: float = 15.0     # cap of the pitch rate (per-view pitch moves, simgen.cameras.pitch)
+    min_pitch_down_deg: float = 5.0        # a viewpoint may look down between these (issue: 5-25 deg);
+    max_pitch_down_deg: float = 25.0       # elsewhere the camera keeps the scene's pitch_down_deg
     heading_lead_m: float = 0.5            # walking heading looks this far ahead along the path
     hold_s: float = 0.3                    # pause at a viewpoint where the walk stops (look-around), facing it
-    max_accel_mps2: float = 0.6            # cap of the walking (linear) acceleration
+    max_accel_mps2: float = 1.0            # cap of the walking (linear) acceleration (people: ~1 m/s^2)
     pass_through_deg: float = 45.0         # a viewpoint is passed without stopping if its look heading is
                                            # within this of the walking direction there
     close_depth_m: float = 0.4             # a frame may have at most close_fraction_max of its pixels

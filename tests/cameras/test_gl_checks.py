@@ -102,7 +102,7 @@ def _render_frames(scene, traj, cam, which):
 @pytest.mark.parametrize("preset,seed", [("low", 3), ("medium", 1)])
 def test_claims_are_covered_on_rendered_masks(preset, seed):
     """Every object in planned_targets is covered (vis, px, corners, distance) on the rendered frames
-    around its viewpoint; the close-pixel rule holds on those frames (measured from the depth render)."""
+    around its viewpoint or at the frame its walk claim names; the close-pixel rule holds on those frames (measured from the depth render)."""
     scene, wall = _scene(preset, seed)
     cam = replace(load_preset("cameras", "egocentric", CameraConfig), width=320, height=240)
     with PlannerGL(160, 120) as pgl:
@@ -112,7 +112,7 @@ def test_claims_are_covered_on_rendered_masks(preset, seed):
     assert len(planned) >= min(5, len(scene.objects))      # (what is reachable depends on the layout)
     ft = traj.frame_times_s
     which = sorted({int(j) for t, st in zip(traj.stop_times_s, traj.stops) if st.targets
-                    for j in np.nonzero(np.abs(ft - t) <= 0.15)[0]})
+                    for j in np.nonzero(np.abs(ft - t) <= 0.15)[0]} | set(rep["walk_claims"].values()))
     frames, close = _render_frames(scene, traj, cam, which)
     cov = coverage(frames, [o.id for o in scene.objects], cam.width, cam.height, cam.cover_vis, cam.cover_min_px,
                    cam.cover_corners_inside, cam.cover_max_distance_m)
