@@ -30,7 +30,8 @@ def reference_develop(rgb_linear: np.ndarray, exposure: float, lut: np.ndarray) 
 
 def bench_effects(width: int = 640, height: int = 480, n_frames: int = 8, level: int = 3,
                   effects: tuple[str, ...] = POST_RENDER, measure_quality: bool = False,
-                  exact_poisson: bool = True, levels: tuple[int, ...] | None = None, repeats: int = 5) -> dict:
+                  exact_poisson: bool = True, levels: tuple[int, ...] | None = None, repeats: int = 5,
+                  exact_below_e: float | None = None) -> dict:
     """Time Degrader.process per effect and level on a synthetic room frame (rendered once, not timed).
 
     Each frame includes the clean develop the Degrader always makes (for the clean video and the quality
@@ -43,7 +44,8 @@ def bench_effects(width: int = 640, height: int = 480, n_frames: int = 8, level:
     Returns {"width", "height", "n_frames", "repeats", "exact_poisson", "reference_cpu_ms",
     "effects": {name: {level: {...}}}} with ms_per_frame, cpu_ms_per_frame, fps (from wall time),
     ratio_to_clean, ratio_to_reference. frame_drop times the delivered frames only. exact_poisson=False
-    times the all-Gaussian shot noise."""
+    times the all-Gaussian shot noise; exact_below_e sets SensorParams.poisson_exact_below_e (None: the
+    default, 16 e-; 64: exact wherever tabulated)."""
     from simgen.degradations.camera import _srgb_lut, meter_exposure
     from simgen.degradations import Degrader, parse_degrade
     from simgen.degradations.camera import SensorParams
@@ -53,7 +55,10 @@ def bench_effects(width: int = 640, height: int = 480, n_frames: int = 8, level:
     K = intrinsics_from_hfov(width, height, 70.0)
     room = BoxRoom(K, width, height)
     rgb, depth, inst = room.render(room.default_pose())
-    sensor = SensorParams() if exact_poisson else SensorParams(poisson_exact_below_e=0.0)
+    if not exact_poisson:
+        exact_below_e = 0.0
+    sensor = SensorParams() if exact_below_e is None else SensorParams(
+        poisson_exact_below_e=exact_below_e, poisson_exact_dark_frame_e=max(exact_below_e, 64.0 * exact_poisson))
     configs = []
     for name in effects:
         for lv in ((None,) if name == "clean" else levels):
@@ -82,7 +87,8 @@ def bench_effects(width: int = 640, height: int = 480, n_frames: int = 8, level:
     clean_cpu = float(np.median(configs[0][4])) if configs[0][0] == "clean" else None
     ref_cpu = float(np.median(ref))
     out = {"width": width, "height": height, "n_frames": n_frames, "repeats": repeats,
-           "exact_poisson": exact_poisson, "reference_cpu_ms": round(ref_cpu * 1e3, 2), "effects": {}}
+           "exact_poisson": exact_poisson, "poisson_exact_below_e": sensor.poisson_exact_below_e,
+           "reference_cpu_ms": round(ref_cpu * 1e3, 2), "effects": {}}
     for name, lv, dg, walls, cpus in configs:
         wall, cpu = float(np.median(walls)), float(np.median(cpus))
         out["effects"].setdefault(name, {})["all" if lv is None else lv] = {
@@ -117,10 +123,19 @@ def main(argv=None) -> int:
     ap.add_argument("--frames", type=int, default=6)
     ap.add_argument("--effects", default=",".join(POST_RENDER))
     ap.add_argument("--gaussian", action="store_true", help="all-Gaussian shot noise")
+    ap.add_argument("--tune-malloc", action="store_true",
+                    help="keep large freed blocks in the heap first (simgen.degradations.alloc.tune_malloc)")
+    ap.add_argument("--exact-below", type=float, default=None,
+                    help="exact Poisson below this many electrons (default: SensorParams, 16; max 64)")
     a = ap.parse_args(argv)
+    if a.tune_malloc:
+        from simgen.degradations.alloc import tune_malloc
+
+        if not tune_malloc():
+            raise SystemExit("--tune-malloc: glibc mallopt is not available here")
     res = bench_effects(n_frames=a.frames, effects=tuple(a.effects.split(",")),
                         levels=tuple(int(x) for x in a.levels.split(",")), repeats=a.repeats,
-                        exact_poisson=not a.gaussian)
+                        exact_poisson=not a.gaussian, exact_below_e=a.exact_below)
     print(markdown_table(res))
     return 0
 

@@ -39,7 +39,8 @@ def encode_srgb8(linear: np.ndarray) -> np.ndarray:
     x = np.multiply(linear, np.float32(_LUT_N - 1), dtype=np.float32)
     np.clip(x, 0.0, np.float32(_LUT_N - 1), out=x)
     x += np.float32(0.5)
-    return _srgb_lut().take(x.astype(np.intp))          # intp: take needs no index conversion
+    # intp: take needs no index conversion; mode="clip" skips the bounds check (indices are in range)
+    return _srgb_lut().take(x.astype(np.intp), mode="clip")
 
 
 def srgb8_to_linear(rgb8: np.ndarray) -> np.ndarray:
@@ -81,8 +82,14 @@ class SensorParams:
     read_noise_e: float = 3.0
     adc_bits: int = 12
     # Exact Poisson (table sampler, simgen.degradations.noise) below this mean (<= 64); a Gaussian with
-    # the same mean and variance above (shot-noise skewness 1/sqrt(lambda) < 0.125). 0 = all Gaussian.
-    poisson_exact_below_e: float = 64.0
+    # the same mean and variance above. At 16 e-: shot-noise skewness 1/sqrt(lambda) <= 0.25, and the
+    # skewness of what the ADC sees (shot + 3 e- read noise), lambda / (lambda + read^2)^1.5, is <= 0.128
+    # at every lambda (its maximum, at lambda = 2 read^2). 64 = exact wherever it is tabulated (slower:
+    # low_light 3 costs 1.4x); 0 = all Gaussian.
+    poisson_exact_below_e: float = 16.0
+    # In a dark frame (at most half of the samples at or above poisson_exact_below_e) the exact sampler
+    # runs on every sample anyway; it is then kept up to this mean (cheaper than two laws by index).
+    poisson_exact_dark_frame_e: float = 64.0
 
     @property
     def conv_gain_dn_per_e(self) -> float:
@@ -133,7 +140,8 @@ def _capture_dn_u16(exposed, sensor: SensorParams, exp: Exposure, rng: np.random
 
     return sample_dn(exposed, exposure_scale * sensor.full_well_e * 2.0 ** exp.ev, sensor.read_noise_e,
                      sensor.conv_gain_dn_per_e * exp.analog_gain, sensor.full_well_e, 2 ** sensor.adc_bits - 1,
-                     sensor.poisson_exact_below_e, rng, dtype=dtype)
+                     sensor.poisson_exact_below_e, rng, dtype=dtype,
+                     dark_exact_below=sensor.poisson_exact_dark_frame_e)
 
 
 def capture_srgb8(linear: np.ndarray, sensor: SensorParams, exp: Exposure, rng: np.random.Generator,
@@ -142,7 +150,7 @@ def capture_srgb8(linear: np.ndarray, sensor: SensorParams, exp: Exposure, rng: 
     folded into the electron count and DN maps to sRGB8 through one lookup table (2^bits entries)."""
     dn = _capture_dn_u16(linear, sensor, exp, rng, exposure_scale, dtype=np.intp)
     levels = np.arange(2 ** sensor.adc_bits, dtype=np.float32)
-    return encode_srgb8(dn_to_linear(levels, sensor, exp)).take(dn)
+    return encode_srgb8(dn_to_linear(levels, sensor, exp)).take(dn, mode="clip")   # dn in [0, 2^bits)
 
 
 def dn_to_linear(dn: np.ndarray, sensor: SensorParams, exp: Exposure) -> np.ndarray:

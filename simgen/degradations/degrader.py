@@ -157,7 +157,8 @@ class Degrader:
                 "mid_grey_snr": mid_e / math.sqrt(mid_e + self.sensor.read_noise_e ** 2)}
         self._kept_slot = None
         if "frame_drop" in p:
-            fps_out = min(p["frame_drop"]["fps"], self.fps)
+            fd = p["frame_drop"]
+            fps_out = round(min(fd["fps"] if fd["fps"] > 0 else fd["keep_ratio"] * self.fps, self.fps), 6)
             self.derived["frame_drop"] = {"fps_in": self.fps, "fps_out": fps_out}
 
     # ---------------------------------------------------------------- public API
@@ -290,6 +291,8 @@ class Degrader:
                        "sensor": {"full_well_e": self.sensor.full_well_e, "read_noise_e": self.sensor.read_noise_e,
                                   "adc_bits": self.sensor.adc_bits,
                                   "conv_gain_dn_per_e": self.sensor.conv_gain_dn_per_e,
+                                  "poisson_exact_below_e": self.sensor.poisson_exact_below_e,
+                                  "poisson_exact_dark_frame_e": self.sensor.poisson_exact_dark_frame_e,
                                   "simulated": self._exp is not None},
                        "isp": "sRGB OETF (IEC 61966-2-1), clip at 1, 8 bit"},
             "delivered": {"width": self.width, "height": self.height, "fps": self.delivered_fps(),

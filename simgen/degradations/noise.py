@@ -3,9 +3,10 @@
 The sensor model is electrons = Poisson(lambda) + N(0, read_e^2). numpy's samplers cost ~100 ns per
 Poisson and ~15 ns per normal sample here, too slow for 640x480x3 at 30 fps on one core, so:
 
-* **Exact Poisson below `exact_below` (64 e-)**, by inverse-CDF tables. lambda = lambda_j + r with
-  lambda_j = j/16 on a grid (j < 1024) and 0 <= r < 1/16; Poisson(lambda) = Poisson(lambda_j) + Poisson(r)
-  (independent Poisson counts add), both sampled exactly:
+* **Exact Poisson below `exact_below`** (tables up to 64 e-; SensorParams switches at 16 e-), by
+  inverse-CDF tables. lambda = lambda_j + r with lambda_j = j/16 on a grid (j < 1024) and
+  0 <= r < 1/16; Poisson(lambda) = Poisson(lambda_j) + Poisson(r) (independent Poisson counts add),
+  both sampled exactly:
   - Poisson(lambda_j) through a guide table: 11 random bits pick one of 2048 equal-probability cells of
     the uniform; a cell that no CDF step crosses gives X with one byte lookup; a crossed cell (0.5-2.5 %
     of draws) is resolved by walking the CDF with U = (cell + w) / 2048, w a fresh float64 uniform;
@@ -34,6 +35,7 @@ CELL_BITS = 11                  # guide-table cells: low 11 of 16 random bits
 V_BITS = 16 - CELL_BITS         # the top 5 bits: prefilter for the remainder
 V_MIN = int(np.floor(np.exp(-1.0 / GRID_PER_E) * 2 ** V_BITS))   # 30: below it, B = 0 for sure
 K_MAX = 192                     # CDF support stored per grid row (P(X >= 192 | lambda < 64) ~ 1e-35)
+FEW_BRIGHT = 0.125              # dark frames: up to this fraction of Gaussian pixels is patched by index
 AMBIGUOUS = 0x80                # guide flag: a CDF step falls inside the cell (low 7 bits: smallest X there)
 _NORMAL: np.ndarray | None = None
 _POISSON: tuple[np.ndarray, np.ndarray] | None = None
@@ -90,15 +92,22 @@ def poisson_tables() -> tuple[np.ndarray, np.ndarray]:
 
 
 def sample_dn(exposed: np.ndarray, e_per_unit: float, read_e: float, dn_per_e: float, full_well_e: float,
-              dn_max: int, exact_below: float, rng: np.random.Generator, dtype=np.uint16) -> np.ndarray:
-    """DN (`dtype`, default uint16; intp for direct use as lookup indices; shape of exposed) = clip(round(dn_per_e * clip(Poisson(lam) + N(0, read_e^2), 0, full_well_e)),
-    0, dn_max) with lam = e_per_unit * max(exposed, 0) photoelectrons.
+              dn_max: int, exact_below: float, rng: np.random.Generator, dtype=np.uint16,
+              dark_exact_below: float | None = None) -> np.ndarray:
+    """DN (`dtype`, default uint16; intp for direct use as lookup indices; shape of exposed) =
+    clip(round(dn_per_e * clip(Poisson(lam) + N(0, read_e^2), 0, full_well_e)), 0, dn_max) with
+    lam = e_per_unit * max(exposed, 0) photoelectrons.
 
     Poisson exact (tables) where lam < exact_below (<= 64), a Gaussian with the same mean and variance
-    above. Both clips become one: round(clip(g e, 0, top)) with top = min(g * full_well, dn_max), done as
-    floor(clip(g e + 0.5, 0, top + 0.5))."""
-    if not 0 <= exact_below <= EXACT_MAX_E:
-        raise ValueError(f"exact Poisson is tabulated below {EXACT_MAX_E} e-, got {exact_below}")
+    above. dark_exact_below (>= exact_below, <= 64; None = exact_below): in a dark frame, where at most
+    half of the samples reach exact_below, the exact sampler runs everywhere anyway and is kept up to
+    this mean (more exact, and cheaper than sampling two laws by index). Both clips become one:
+    round(clip(g e, 0, top)) with top = min(g * full_well, dn_max), done as floor(clip(g e + 0.5, 0,
+    top + 0.5))."""
+    dark_exact_below = exact_below if dark_exact_below is None else max(dark_exact_below, exact_below)
+    if not 0 <= exact_below <= dark_exact_below <= EXACT_MAX_E:
+        raise ValueError(f"exact Poisson is tabulated below {EXACT_MAX_E} e-, got {exact_below}, "
+                         f"{dark_exact_below}")
     if dn_max > np.iinfo(np.uint16).max:
         raise ValueError(f"DN range up to 65535 (16-bit ADC), got {dn_max}")
     flat = np.ascontiguousarray(exposed, dtype=np.float32).reshape(-1)
@@ -111,31 +120,39 @@ def sample_dn(exposed: np.ndarray, e_per_unit: float, read_e: float, dn_per_e: f
     ztab_g = ztab * np.float32(g)                 # Gaussian branch: g sqrt(lambda + read^2) z
     ztab_r = ztab * np.float32(g * read_e)        # Poisson branch: g read z (+ 0.5 for the rounding)
     ztab_r += np.float32(0.5)
-    # q: mean electrons in grid units (lambda * GRID_PER_E)
-    q = flat * np.float32(e_per_unit * GRID_PER_E)
-    np.maximum(q, 0.0, out=q)
+    # q: mean electrons in grid units (lambda * GRID_PER_E), clipped at 0 below
+    q_per_unit = np.float32(e_per_unit * GRID_PER_E)
+    q = flat * q_per_unit
     q_thr = np.float32(exact_below * GRID_PER_E)
     is_big = q >= q_thr
     n_big = int(np.count_nonzero(is_big))
-    if 2 * n_big >= n:            # mostly bright: Gaussian everywhere, exact Poisson patched in
+    if 2 * n_big > n:             # Gaussian everywhere, exact Poisson on the dark pixels (by index)
+        np.maximum(q, 0.0, out=q)
         x = _gaussian_dn(q, z_idx, ztab_g, read_e, g)
         x += np.float32(0.5)
         if n_big < n:
             small = np.flatnonzero(~is_big)
-            xs = _poisson_dn(q[small], u_p[small], g, rng)
-            xs += ztab_r.take(z_idx[small])
+            xs = _poisson_dn(q[small], u_p[small], g, rng)[0]
+            xs += ztab_r.take(z_idx[small], mode="wrap")
             x[small] = xs
-    else:                         # mostly dark (low light): exact Poisson everywhere, Gaussian patched in
-        big = np.flatnonzero(is_big) if n_big else None
-        if big is not None:
-            qb = q[big]
-            q[big] = np.nextafter(q_thr, np.float32(0))                  # in the table's range
-        x = _poisson_dn(q, u_p, g, rng)
-        x += ztab_r.take(z_idx)
-        if big is not None:
-            xb = _gaussian_dn(qb, z_idx[big], ztab_g, read_e, g)
+    else:                         # dark frame: exact Poisson everywhere up to the dark switch
+        if dark_exact_below > exact_below:
+            q_thr = np.float32(dark_exact_below * GRID_PER_E)
+            is_big = q >= q_thr
+            n_big = int(np.count_nonzero(is_big))
+        # bright pixels are sampled in the table's range (then replaced), so the draws do not depend on them
+        np.clip(q, 0.0, np.nextafter(q_thr, np.float32(0)), out=q)
+        few = n_big <= FEW_BRIGHT * n     # few bright pixels: patched by index; more: a full pass, masked copy
+        x, big = _poisson_dn(q, u_p, g, rng, also=is_big if 0 < n_big and few else None)
+        x += ztab_r.take(z_idx, mode="wrap")
+        if n_big and few:
+            xb = _gaussian_dn(flat[big] * q_per_unit, z_idx[big], ztab_g, read_e, g)      # = the unclipped q
             xb += np.float32(0.5)
             x[big] = xb
+        elif n_big:                   # the same values where is_big (elementwise identical arithmetic)
+            xb = _gaussian_dn(np.maximum(flat * q_per_unit, 0.0), z_idx, ztab_g, read_e, g)
+            xb += np.float32(0.5)
+            np.copyto(x, xb, where=is_big)
     np.clip(x, 0.0, top, out=x)
     return x.astype(dtype).reshape(np.shape(exposed))                    # floor(x + 0.5) = round
 
@@ -145,52 +162,62 @@ def _gaussian_dn(q: np.ndarray, z_idx: np.ndarray, ztab_g: np.ndarray, read_e: f
     lam = q * np.float32(1.0 / GRID_PER_E)
     x = lam + np.float32(read_e * read_e)
     np.sqrt(x, out=x)
-    x *= ztab_g.take(z_idx)
+    x *= ztab_g.take(z_idx, mode="wrap")
     lam *= np.float32(g)
     x += lam
     return x
 
 
-def _poisson_dn(q: np.ndarray, u16: np.ndarray, g: float, rng: np.random.Generator) -> np.ndarray:
-    """g * Poisson(q / GRID_PER_E) as float32 (n,), exact, for q (n,) float32 in [0, N_GRID) and u16 (n,)
-    uint16 random bits (low CELL_BITS: guide cell; top V_BITS: remainder prefilter)."""
+def _poisson_dn(q: np.ndarray, u16: np.ndarray, g: float, rng: np.random.Generator,
+                also: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """(g * Poisson(q / GRID_PER_E) as float32 (n,), exact; flatnonzero(also) or None) for q (n,) float32 in
+    [0, N_GRID) and u16 (n,) uint16 random bits (low CELL_BITS: guide cell; top V_BITS: remainder
+    prefilter). `also` (n,) bool: a mask whose indices the caller needs, found in the same pass (one
+    np.flatnonzero over n costs as much as the guide lookup, whatever the density)."""
     guide, cdf = poisson_tables()
     ix = q.astype(np.int32)                                              # j, the grid row
     np.left_shift(ix, CELL_BITS, out=ix)
     ix |= u16 & np.uint16((1 << CELL_BITS) - 1)                          # low bits: the cell
-    x8 = guide.take(ix)
+    x8 = guide.take(ix, mode="wrap")                                     # ix < guide.size
     x = np.multiply(x8, np.float32(g), dtype=np.float32)
-    amb = np.flatnonzero(x8 >= AMBIGUOUS)
+    v_thr = np.uint16(V_MIN << CELL_BITS)
+    special = x8 >= AMBIGUOUS
+    special |= u16 >= v_thr
+    if also is not None:
+        special |= also
+    special = np.flatnonzero(special)                                    # ascending, so are the subsets
+    amb = special[x8[special] >= AMBIGUOUS]
+    cand = special[u16[special] >= v_thr]
+    found = special[also[special]] if also is not None else None
     if amb.size:   # a CDF step inside the cell: U = (cell + w) 2^-CELL_BITS with a fresh w; walk the CDF
         ia = ix[amb]
         base = (ia >> CELL_BITS).astype(np.int64) * K_MAX
         xa = (x8[amb] & np.uint8(AMBIGUOUS - 1)).astype(np.int64)
         ua = ((ia & ((1 << CELL_BITS) - 1)) + rng.random(amb.size)) * 2.0 ** (32 - CELL_BITS)
         step = np.flatnonzero(ua >= cdf[base + xa])
-        for _ in range(3):                                               # usually one step or none
-            if not step.size:
-                break
-            xa[step] += 1
+        while step.size:     # usually one step or none; the last cell (the upper tail) may need several,
+            xa[step] += 1    # all walked together (cdf[row, K_MAX - 1] = 2^32 > U stops every walk)
             step = step[ua[step] >= cdf[base[step] + xa[step]]]
-        for i in step:                                                   # the far tail: search the row
-            xa[i] = np.searchsorted(cdf[base[i]:base[i] + K_MAX], ua[i], side="right")
         x[amb] = xa * np.float32(g)
     # remainder B ~ Poisson(r), r = q / GRID - j / GRID < 1 / GRID, by inverse CDF of V = (v + w) 2^-V_BITS
     # (v: the top bits, w: fresh). B >= 1 needs V >= e^-r > e^-(1/GRID), so only v >= V_MIN can have B > 0.
-    cand = np.flatnonzero(u16 >= np.uint16(V_MIN << CELL_BITS))
     if cand.size:
         qc = q[cand]
         r = (qc - np.floor(qc)).astype(np.float64) / GRID_PER_E
         v = ((u16[cand] >> np.uint16(CELL_BITS)) + rng.random(cand.size)) / 2.0 ** V_BITS
-        p = np.exp(-r)
-        cum = p.copy()
-        idx = np.flatnonzero(v >= cum)
-        k = 0
-        while idx.size:                                                  # B >= k + 1 for idx
-            k += 1
-            hit = cand[idx]
-            x[hit] += np.float32(g)
-            p[idx] *= r[idx] / k
-            cum[idx] += p[idx]
-            idx = idx[v[idx] >= cum[idx]]
-    return x
+        p0 = np.exp(-r)
+        b1 = np.flatnonzero(v >= p0)                                     # B >= 1 (about half of cand)
+        if b1.size:
+            x[cand[b1]] += np.float32(g)
+            rb, vb = r[b1], v[b1]
+            p = p0[b1] * rb                                              # P(B = 1)
+            cum = p0[b1] + p
+            idx = np.flatnonzero(vb >= cum)
+            k = 1
+            while idx.size:                                              # B >= k + 1 for idx (rare)
+                k += 1
+                x[cand[b1[idx]]] += np.float32(g)
+                p[idx] *= rb[idx] / k
+                cum[idx] += p[idx]
+                idx = idx[vb[idx] >= cum[idx]]
+    return x, found

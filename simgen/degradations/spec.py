@@ -103,7 +103,8 @@ PARAMS: dict[str, dict[str, tuple[Any, Any, str]]] = {
                    "encoder preset"),
     },
     "frame_drop": {
-        "fps": ("float", 12.0, "delivered frame rate, Hz (temporal subsampling of the rendered frames)"),
+        "keep_ratio": ("float", 0.4, "delivered / rendered frame rate (temporal subsampling)"),
+        "fps": ("float", 0.0, "delivered frame rate, Hz; overrides keep_ratio when > 0"),
     },
 }
 
@@ -121,7 +122,7 @@ LEVELS: dict[str, dict[str, tuple]] = {
     "sensor_noise": {"iso_gain": (2.0, 4.0, 8.0, 16.0, 32.0)},
     "jpeg": {"quality": (25, 18, 15, 10, 7)},
     "compression": {"crf": (23, 30, 37, 44, 51)},
-    "frame_drop": {"fps": (20.0, 16.0, 12.0, 9.0, 6.0)},
+    "frame_drop": {"keep_ratio": (2 / 3, 8 / 15, 0.4, 0.3, 0.2)},     # 20/16/12/9/6 fps from 30 fps
 }
 # Level tables that depend on a model choice.
 MODEL_LEVELS = {

@@ -7,9 +7,13 @@ from simgen.core.color import linear_to_srgb8
 from simgen.degradations import camera as cam
 
 
-@pytest.mark.parametrize("ev, gain", [(0.0, 1.0), (-3.0, 8.0), (-6.0, 1.0), (-6.0, 16.0), (-8.0, 1.0)])
-def test_noise_z_scores_have_unit_variance(ev, gain, rng):
-    sensor = cam.SensorParams()
+# lambda = 6000 * 2^ev * (0.02..1) e-: all Gaussian (EV 0, -3), mixed with the exact Poisson below 16 e-
+# sampled by index (-6, -8), exact Poisson with a few Gaussian pixels patched in (-8.5: 4 % above 16 e-;
+# a 0.5 e- read noise keeps pixels from 12.5 e- away from the clip at 0, so the exact branch is in the test)
+@pytest.mark.parametrize("ev, gain, read_e", [(0.0, 1.0, 3.0), (-3.0, 8.0, 3.0), (-6.0, 1.0, 3.0),
+                                              (-6.0, 16.0, 3.0), (-8.0, 1.0, 3.0), (-8.5, 16.0, 0.5)])
+def test_noise_z_scores_have_unit_variance(ev, gain, read_e, rng):
+    sensor = cam.SensorParams(read_noise_e=read_e)
     exposed = np.repeat(np.linspace(0.02, 1.0, 640)[None, :], 480, axis=0).astype(np.float32)
     exp = cam.Exposure(ev=ev, analog_gain=gain)
     dn = cam.capture_dn(exposed, sensor, exp, rng).astype(np.float64)
@@ -108,3 +112,20 @@ def test_capture_srgb8_equals_linear_path():
     a = cam.capture_srgb8(x, sensor, e, np.random.default_rng(1), exposure_scale=2.0)
     b = cam.encode_srgb8(cam.capture_linear(x * np.float32(2.0), sensor, e, np.random.default_rng(1)))
     assert np.array_equal(a, b)
+
+
+
+def test_exact_switch_at_16_e_and_up_to_64_e_in_dark_frames(rng):
+    # 4 DN per electron, no read noise: exact Poisson counts are multiples of 4, the Gaussian is not
+    from simgen.degradations.noise import sample_dn
+
+    def dn(frac_bright):
+        lam = np.where(np.arange(100_000) < frac_bright * 100_000, 40.0, 3.0).astype(np.float32)
+        out = sample_dn(lam, 1.0, 0.0, 4.0, 1e9, 65535, 16.0, np.random.default_rng(3), dark_exact_below=64.0)
+        return lam, out.astype(np.int64)
+
+    lam, d = dn(0.3)                     # dark frame (30 % above 16 e-): exact everywhere below 64 e-
+    assert np.all(d % 4 == 0) and abs(d[lam == 40.0].mean() / 4 - 40.0) < 0.1
+    lam, d = dn(0.7)                     # bright frame: the 40 e- samples are Gaussian, the 3 e- exact
+    assert np.all(d[lam == 3.0] % 4 == 0) and np.mean(d[lam == 40.0] % 4 != 0) > 0.7
+    assert abs(d[lam == 40.0].var() / 16 - 40.0) < 1.0                  # same mean and variance

@@ -114,6 +114,19 @@ def test_frame_drop_delivers_fps_out(room_small):
         assert len(kept) == 3 * fps_out and kept[0] == 0
         assert dg.delivered_fps() == fps_out
         assert dg.record()["frames"]["n_delivered"] == 3 * fps_out
+    # levels are fractions of the rendered rate: a 10 fps camera (the egocentric default) drops too
+    for level, kept_of_30 in zip(range(1, 6), (20, 16, 12, 9, 6)):
+        dg = Degrader(parse_degrade(f"frame_drop:{level}"), K, 320, 240, 10.0, np.random.default_rng(0))
+        kept = [i for i in range(30) if dg.process(i, i / 10.0, rgb, depth, inst) is not None]
+        assert len(kept) == kept_of_30 and abs(dg.delivered_fps() - kept_of_30 / 3.0) < 1e-5
+
+
+def test_frame_drop_absolute_fps_overrides_the_ratio(room_small, tmp_path):
+    K, rgb, depth, inst = room_small
+    (tmp_path / "fd.toml").write_text('schema = 1\n[effects.frame_drop]\nlevel = 1\nfps = 7.5\n')
+    dg = Degrader(parse_degrade(str(tmp_path / "fd.toml")), K, 320, 240, 30.0, np.random.default_rng(0))
+    kept = [i for i in range(60) if dg.process(i, i / 30.0, rgb, depth, inst) is not None]
+    assert dg.delivered_fps() == 7.5 and kept == list(range(0, 60, 4))
 
 
 def test_distortion_warps_ground_truth_consistently(room_small):
@@ -131,3 +144,47 @@ def test_droplets_cover_the_requested_fraction(room_small):
         dg, _ = _run(f"droplets:{level}", room_small, seed=5, n=1)
         got = dg.derived["droplets"]["coverage_measured"]
         assert cov <= got < cov + 0.06
+
+
+def test_frame_drop_psnr_strictly_decreasing_with_level():
+    # frame_drop removes frames, so its quality is the played-back clip: each input time shows the last
+    # delivered frame (what a player holds), against the clean frame of that time; camera turning at 60 deg/s
+    from simgen.degradations.camera import develop_clean
+    from simgen.degradations.metrics import luma8, psnr
+    from simgen.degradations.synthetic import BoxRoom
+
+    W, H, n = 160, 120, 30
+    K = intrinsics_from_hfov(W, H, 70.0)
+    room = BoxRoom(K, W, H)
+    frames = [room.render(room.default_pose(i / 30.0, np.deg2rad(60.0))) for i in range(n)]
+    p = []
+    for level in range(1, 6):
+        dg = Degrader(parse_degrade(f"frame_drop:{level}"), K, W, H, 30.0, np.random.default_rng(0),
+                      exposure=1.0, measure=False)
+        shown, held = [], None
+        for i, (rgb, depth, inst) in enumerate(frames):
+            f = dg.process(i, i / 30.0, rgb, depth, inst)
+            held = f.rgb8 if f is not None else held
+            shown.append(psnr(luma8(held), luma8(develop_clean(rgb, 1.0))))
+        p.append(float(np.mean(np.minimum(shown, 100.0))))
+    assert all(a > b for a, b in zip(p, p[1:])), p
+
+
+def test_static_camera_gives_no_motion_blur_through_the_degrader(room_small):
+    # motion blur and rolling shutter at level 5 with a camera that does not move: one render per frame
+    # and the delivered frame is the clean develop, bit for bit
+    K, rgb, depth, inst = room_small
+    calls = []
+
+    def render(pose):
+        calls.append(pose)
+        return rgb
+
+    pose = np.eye(4)
+    dg = Degrader(parse_degrade("motion_blur:5,rolling_shutter:5"), K, 320, 240, 30.0,
+                  np.random.default_rng(0), pose_at=lambda t: pose, render_linear=render)
+    for i in range(3):
+        f = dg.process(i, i / 30.0, rgb, depth, inst)
+        assert np.array_equal(f.rgb8, f.clean_rgb8) and f.quality["psnr_db"] == 100.0
+        assert dg.per_frame[-1]["subframes"] == 1 and dg.per_frame[-1]["streak_px"] == 0.0
+    assert len(calls) <= 3
