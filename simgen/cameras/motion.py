@@ -389,22 +389,21 @@ def step_piece(t0: float, pts: np.ndarray, yaw_in: float, yaw_to: float, cfg) ->
     C2, each within its caps). The step takes the shortest duration that keeps the speed across or against
     the look direction <= MAX_SIDEWAYS_MPS, the speed <= 0.95 max_speed_mps and the acceleration
     <= 0.8 max_accel_mps2 (checked on samples). A look-around segment: the heading does not lead."""
-    rate = 0.98 * np.deg2rad(cfg.max_yaw_rate_deg_s)
-    acc = 0.98 * np.deg2rad(cfg.max_yaw_accel_deg_s2)
-    y1 = wrap_near(yaw_to, yaw_in)
-    Tt, w, ta = turn_profile(y1 - yaw_in, rate, acc)
+    turn = turn_piece(t0, pts[0], yaw_in, yaw_to, cfg)
+    y1, (Tt, w, ta) = turn.yaw1, turn.s_of_t
     path, L = spline_path(pts)
     if path is None:
-        return Piece(t0, t0 + Tt, "turn", tuple(pts[0]), yaw_in, y1, s_of_t=(Tt, w, ta))
+        return turn
     sgn = np.sign(y1 - yaw_in)
     u = np.linspace(0.0, 1.0, max(101, int(np.ceil(L / 0.005)) + 1))      # every <= 5 mm of the path
     dmj = 30 * u ** 2 * (1 - u) ** 2                            # d min_jerk / du
     ddmj = 60 * u - 180 * u ** 2 + 120 * u ** 3
     s = L * min_jerk(u)
-    p1 = path(s, 1)
+    p1, p2 = path(s, 1), path(s, 2)
     move = np.arctan2(p1[:, 1], p1[:, 0])
-    kappa = np.abs(p1[:, 0] * path(s, 2)[:, 1] - p1[:, 1] * path(s, 2)[:, 0])
-    Ts = max(1.875 * L / (0.95 * cfg.max_speed_mps), np.sqrt(5.7735 * L / (0.8 * cfg.max_accel_mps2)), 0.2)
+    kappa = np.abs(p1[:, 0] * p2[:, 1] - p1[:, 1] * p2[:, 0])
+    Ts = max(MIN_JERK_PEAK * L / (0.95 * cfg.max_speed_mps), np.sqrt(MIN_JERK_ACC * L / (0.8 * cfg.max_accel_mps2)),
+             0.2)
     for _ in range(60):
         tt = u * Ts
         v = L * dmj / Ts

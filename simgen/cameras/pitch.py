@@ -65,7 +65,7 @@ def fit_pitch(pieces: list, stops: list, times: list[float], rested: list[bool],
     pauses the pitch moves need. Without any view of its own pitch: knots = () and nothing changes."""
     if not any(s.pitch_rad is not None and abs(s.pitch_rad - base_rad) > 1e-9 for s in stops):
         return pieces, list(times), ()
-    rate = 0.98 * np.deg2rad(getattr(cfg, "max_pitch_rate_deg_s", 15.0))
+    rate = 0.98 * np.deg2rad(cfg.max_pitch_rate_deg_s)
     acc = 0.98 * np.deg2rad(cfg.max_yaw_accel_deg_s2)
     times = list(times)
     # knot intervals [a, b] at pitch p; hold (True) when the camera stands still over the interval

@@ -23,8 +23,7 @@ import shapely
 from scipy.ndimage import gaussian_filter1d
 
 from simgen.cameras.freespace import grid_path, string_pull
-from simgen.cameras.motion import (Stop, hold_piece, leg_piece, spline_path, step_piece, turn_piece, turn_profile,
-                                  wrap_near)
+from simgen.cameras.motion import Stop, hold_piece, leg_piece, spline_path, step_piece, turn_piece, wrap_near
 
 STEP_M = 0.02
 MIN_PASS_ROOM_M = 0.8     # a viewpoint is passed through only with this much path before and after it
@@ -286,9 +285,7 @@ def build_pieces(stops: list[Stop], router: Router, cfg, yaw0: float):
                 # a short way between two looks: stepping there while turning to the next look (a look-around)
                 # when that is quicker than turning to the walking direction, walking, and turning again
                 step = step_piece(t_start, res, yaw_start, st_b.yaw_rad, cfg)
-                rate = 0.98 * np.deg2rad(cfg.max_yaw_rate_deg_s)
-                acc = 0.98 * np.deg2rad(cfg.max_yaw_accel_deg_s2)
-                t_walk = leg.t1 + turn_profile(wrap_near(st_b.yaw_rad, leg.yaw1) - leg.yaw1, rate, acc)[0]
+                t_walk = turn_piece(leg.t1, res[-1], leg.yaw1, st_b.yaw_rad, cfg).t1
                 if step.t1 < t_walk:
                     if pieces and pieces[-1].t0 >= t_start - 1e-9 and pieces[-1].kind == "turn":
                         pieces.pop()

@@ -193,7 +193,7 @@ def plan_trajectory(scene, cfg, rng: np.random.Generator, wall_thickness_m: floa
     walk: dict[int, int] = {}
     if exact is not None:
         # objects the delivered frames cover on the way (exact rule with margins at the frames themselves)
-        walk = {i: f for i, f in walk_claims(exact, traj, planned).items()}
+        walk = walk_claims(exact, traj, planned)
         planned = sorted(set(planned) | set(walk))
     report["walk_claims"] = {str(i): f for i, f in sorted(walk.items())}
     report.update(close_info)

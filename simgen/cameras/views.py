@@ -222,8 +222,7 @@ def targeted_views(boxes: ObjectBoxes, k: int, positions: np.ndarray, eye_h: flo
     idx = np.nonzero(ok)[0]
     if len(idx) == 0:
         return []
-    lo = np.deg2rad(getattr(cfg, "min_pitch_down_deg", 5.0))
-    hi = np.deg2rad(getattr(cfg, "max_pitch_down_deg", 25.0))
+    lo, hi = np.deg2rad(cfg.min_pitch_down_deg), np.deg2rad(cfg.max_pitch_down_deg)
     yaw = np.arctan2(d[idx, 1], d[idx, 0])
     centre_pitch = np.clip(np.arctan2(eye_h - c[2], dist_xy[idx]), lo, hi)
     cand = []                                                   # (position index, yaw, pitch, is base)

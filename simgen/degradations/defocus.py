@@ -34,7 +34,7 @@ from itertools import groupby
 
 import numpy as np
 
-from simgen.degradations.tent import down, down_hwc, layer_down, up, up_hwc
+from simgen.degradations.tent import down, down_hwc, layer_down, ones_down, up, up_hwc
 
 
 def coc_px(depth_m: np.ndarray, aperture_m: float, focus_m: float, f_px: float) -> np.ndarray:
@@ -115,7 +115,6 @@ def _convolve_symmetric(stack: np.ndarray, kernel: np.ndarray, channels: int = 1
 # var(disc(D)), var_rs the (phase-averaged) variance the resampling pair adds. The PSF is then a disc
 # softened by the resampling kernels; its diameter (4 sigma) is kept.
 REDUCE_FROM_PX = {2: 3.5, 4: 12.0}      # CoC diameter from which a layer is blurred at 1/s
-_down, _up = down, up                   # the tent pair (simgen.degradations.tent)
 
 
 def _kernel_var(k: np.ndarray) -> float:
@@ -133,7 +132,7 @@ def resampling_var(s: int) -> float:
         for ph in range(s):
             img = np.zeros((1, 1, 8 * s), np.float32)
             img[0, 0, 4 * s + ph] = 1.0
-            out = _up(_down(img, s), s, 1, 8 * s)[0, 0].astype(np.float64)
+            out = up(down(img, s), s, 1, 8 * s)[0, 0].astype(np.float64)
             x = np.arange(out.size)
             m = (out * x).sum() / out.sum()
             vs.append((out * (x - m) ** 2).sum() / out.sum())
@@ -178,8 +177,8 @@ def blur_disc(stack: np.ndarray, diameter_px: float) -> np.ndarray:
     s = max([1] + [f for f, d in REDUCE_FROM_PX.items() if diameter_px >= d and min(h, w) >= 4 * f])
     if s == 1:
         return _convolve(stack, disc_kernel(diameter_px))
-    low = _convolve(_down(stack, s), reduced_kernel(diameter_px, s))
-    return _up(low, s, h, w)
+    low = _convolve(down(stack, s), reduced_kernel(diameter_px, s))
+    return up(low, s, h, w)
 
 
 def layer_edges(c_min: float, c_max: float, max_layers: int) -> np.ndarray:
@@ -295,9 +294,7 @@ def _ones_blur_low(hl: int, wl: int, kernel: np.ndarray, s: int) -> np.ndarray:
     if key not in _ONES_LOW:
         if len(_ONES_LOW) > 16:
             _ONES_LOW.clear()
-        from simgen.degradations.tent import _ones_down
-
-        _ONES_LOW[key] = _convolve(_ones_down(hl * s, wl * s, s)[None], kernel)
+        _ONES_LOW[key] = _convolve(ones_down(hl * s, wl * s, s)[None], kernel)
     return _ONES_LOW[key]
 
 

@@ -156,7 +156,7 @@ def layer_down(image: np.ndarray, layer: np.ndarray, layers: list[int], n_layers
     lo, hi = footprint_range(layer, s)
     pure = np.where(lo == hi, lo.astype(np.int32), np.int32(-1))
     low_image = down_hwc(image, s)
-    low_ones = _ones_down(h, w, s)
+    low_ones = ones_down(h, w, s)
     wanted = np.zeros(n_layers, bool)
     wanted[layers] = True
     # straddling pixels that involve a layer of this run (others are handled by their own runs)
@@ -188,13 +188,7 @@ def _any_between(lo: np.ndarray, hi: np.ndarray, wanted: np.ndarray) -> np.ndarr
     return cum[hi] - cum[lo + 1] > 0
 
 
-_ONES_DOWN: dict = {}
-
-
-def _ones_down(h: int, w: int, s: int) -> np.ndarray:
-    key = (h, w, s)
-    if key not in _ONES_DOWN:
-        if len(_ONES_DOWN) > 16:
-            _ONES_DOWN.clear()
-        _ONES_DOWN[key] = down(np.ones((1, h, w), np.float32), s)[0]
-    return _ONES_DOWN[key]
+@lru_cache(maxsize=16)
+def ones_down(h: int, w: int, s: int) -> np.ndarray:
+    """down(1) of an (h, w) image: (ceil(h/s), ceil(w/s)) float32, cached (do not modify)."""
+    return down(np.ones((1, h, w), np.float32), s)[0]
