@@ -67,17 +67,23 @@ def bench_layout(scene_cfg, n_seeds: int, run_seed: int = 0, progress: bool = Tr
         it = tqdm(it, desc=f"bench layout {scene_cfg.name}", unit="scene")
     for k in it:
         seed = run_seed + k
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         try:
             scene = generate_scene(scene_cfg, f"{k:06d}", seed, stage_rng(seed, "layout"), camera_clearance_m)
         except RejectedScene as e:
             rows.append({"seed": seed, "failed": True, "reason": str(e), "time_s": time.perf_counter() - t0})
             continue
-        t_gen = time.perf_counter() - t0
+        t_gen, c_gen = time.perf_counter() - t0, time.process_time() - c0
         chk = check_scene(scene, scene_cfg.wall_thickness_m)
         st, lay = scene.reports["stats"], scene.reports["layout"]
         rows.append({
-            "seed": seed, "failed": False, "time_s": t_gen,
+            "seed": seed, "failed": False, "time_s": t_gen, "cpu_s": c_gen,
+            "relations_by_type": st["relations_by_type"],
+            # objects in the final scene over the preset's sampled targets (before any feasibility cap)
+            "objects_vs_target": st["n_objects"] / max(1, sum(r["targets"]["total"] for r in lay["rooms"])),
+            "fill": [r["fill"] for r in lay["rooms"]],
+            "dropped": {p: sum(len(r["dropped"].get(p, [])) for r in lay["rooms"])
+                        for p in ("floor", "wall", "surface", "ceiling")},
             "room_times_s": [t["solve_time_s"] for t in scene.reports["timing"]],
             "n_rooms": len(scene.rooms), "n_objects": st["n_objects"],
             "objects_per_room": [r["n_objects"] for r in st["rooms"].values()],
@@ -103,6 +109,12 @@ def aggregate_rows(preset: str, rows: list[dict], n_seeds: int, run_seed: int = 
         "failure_rate": (len(rows) - len(ok)) / max(1, len(rows)),
         "room_time_p50_s": pct(room_t, 50), "room_time_p95_s": pct(room_t, 95), "room_time_max_s": max(room_t, default=0),
         "scene_time_p50_s": pct(col("time_s"), 50),
+        "scene_cpu_p50_s": pct(col("cpu_s"), 50), "scene_cpu_p95_s": pct(col("cpu_s"), 95),
+        "relations_by_type": _sum_by_type(col("relations_by_type")),
+        "dropped": {p: int(sum(r["dropped"][p] for r in ok)) for p in ("floor", "wall", "surface", "ceiling")},
+        "objects_vs_target_mean": float(np.mean(col("objects_vs_target"))) if ok else 0.0,
+        "fill_tried": int(sum(f["tried"] for r in ok for f in r["fill"])),
+        "fill_placed": int(sum(f["placed"] for r in ok for f in r["fill"])),
         "rooms_mean": float(np.mean(col("n_rooms"))) if ok else 0.0,
         "objects_per_room_p50": pct(cat("objects_per_room"), 50),
         "occupancy_p50": pct(cat("occupancy"), 50),
@@ -120,6 +132,16 @@ def aggregate_rows(preset: str, rows: list[dict], n_seeds: int, run_seed: int = 
     }
 
 
+def _sum_by_type(dicts: list[dict]) -> dict:
+    out: dict = {}
+    for d in dicts:
+        for t, v in d.items():
+            o = out.setdefault(t, {"requested": 0, "satisfied": 0})
+            o["requested"] += v["requested"]
+            o["satisfied"] += v["satisfied"]
+    return dict(sorted(out.items()))
+
+
 def format_layout_report(res: dict | list[dict]) -> str:
     """Markdown table, one row per preset result."""
     results = res if isinstance(res, list) else [res]
@@ -133,4 +155,14 @@ def format_layout_report(res: dict | list[dict]) -> str:
             f"{r['categories_p50']:.0f} | {r['clutter_p50']:.2f} | {r['max_same_category_p50']:.0f} | "
             f"{r['penetrating_pairs']} | {r['out_of_bounds']} | {r['floating']} | {r['stable_fraction']:.3f} | "
             f"{r['item_fidelity_mean']:.3f} | {r['relation_fidelity_mean']:.3f} |")
+    for r in results:
+        if "relations_by_type" not in r:
+            continue
+        miss = ", ".join(f"{t} {v['requested'] - v['satisfied']}/{v['requested']}"
+                         for t, v in r["relations_by_type"].items() if v["requested"] > v["satisfied"])
+        lines.append(f"\n{r['preset']}: scene CPU p50 / p95 {r['scene_cpu_p50_s']:.1f} / {r['scene_cpu_p95_s']:.1f} s; "
+                     f"relations not held: {miss or 'none'}; items dropped: "
+                     + ", ".join(f"{p} {n}" for p, n in r["dropped"].items() if n)
+                     + f"; fill placed {r['fill_placed']}/{r['fill_tried']}; objects / preset target "
+                     f"{r['objects_vs_target_mean']:.3f}")
     return "\n".join(lines)

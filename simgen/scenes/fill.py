@@ -228,9 +228,15 @@ def _fits(slot: SupportSlot, it, x: float, y: float, yaw: float, blockers: list[
     return b
 
 
+SNUG_JITTER_M = 0.10      # random slack added to a surface pose's snugness (packed, but not in a grid)
+
+
 def _scan_slot(slot: SupportSlot, it, blockers: list[Box], rng: np.random.Generator, budget) -> Box | None:
-    """Every position of `it` on a 3 cm grid of the slot (random phase; 2 yaws with a small random
-    twist, or backed against the rear edge for microwaves, TVs, monitors), first free one in random order."""
+    """Every position of `it` on a 3 cm grid of the slot (random phase) at 2 right-angle yaws, each both
+    exact and with a small random twist (or backed against the rear edge for microwaves, TVs, monitors).
+    Free poses are tried snuggest first (distance to the surface's edge or the nearest item on it, plus
+    up to SNUG_JITTER_M of random slack), so that items pack instead of scattering and a later, larger
+    item still finds room."""
     import shapely
 
     ext = it.asset.extents_m
@@ -245,7 +251,11 @@ def _scan_slot(slot: SupportSlot, it, blockers: list[Box], rng: np.random.Genera
     n = gx.size
     if n == 0:
         return None
-    base = np.zeros((n, 1)) if against else np.array([[0.0, np.pi / 2]]).repeat(n, 0) + rng.normal(0, 0.15, (n, 2))
+    if against:
+        base = np.zeros((n, 1))
+    else:
+        twist = rng.normal(0, 0.15, (n, 2))
+        base = np.concatenate([np.array([[0.0, np.pi / 2]]) + twist, np.array([[0.0, np.pi / 2]]).repeat(n, 0)], 1)
     k = base.shape[1]
     rects = np.column_stack([np.repeat(gx.ravel(), k), np.repeat(gy.ravel(), k), np.full(n * k, ext[0] / 2),
                              np.full(n * k, ext[1] / 2), base.ravel()])
@@ -253,12 +263,18 @@ def _scan_slot(slot: SupportSlot, it, blockers: list[Box], rng: np.random.Genera
     inner = slot.polygon.buffer(-0.005)
     c = corners(rects)
     ok = shapely.contains_xy(inner, c[..., 0], c[..., 1]).all(axis=1)
-    if slot.local and ok.any():
-        idx = np.flatnonzero(ok)
-        ok[idx] = ~((sat_depth(rects[idx], np.array(slot.local)) + 0.01) > 0).any(axis=1)
     idx = np.flatnonzero(ok)
+    if len(idx) == 0:
+        return None
+    cc = c[idx]
+    snug = np.minimum.reduce([cc[..., 0] - x0, x1 - cc[..., 0], cc[..., 1] - y0, y1 - cc[..., 1]]).min(axis=1)
+    if slot.local:
+        d = sat_depth(rects[idx], np.array(slot.local))        # > 0 overlap, < 0 separation
+        free = ~((d + 0.01) > 0).any(axis=1)
+        snug = np.minimum(snug, -d.max(axis=1))
+        idx, snug = idx[free], snug[free]
     others = [o for o in blockers if o.key != slot.key]
-    for j in rng.permutation(idx)[:60]:
+    for j in idx[np.argsort(snug + rng.uniform(0, SNUG_JITTER_M, len(idx)), kind="stable")][:60]:
         b = box_of(it.key, it.category, ext, slot.pose @ pose_from(rects[j, 0], rects[j, 1], slot.height_m, rects[j, 4]))
         if not collides(b, others, 0.01):
             return b
@@ -270,7 +286,9 @@ def place_surface_items(items, slots: list[SupportSlot], blockers: list[Box], rn
     """Returns ({key: (pose, support_key)}, dropped keys). Anchored items first (monitor, TV, lamps),
     then each item on its planned surface (Item.plan), else on the allowed surface with most room."""
     out, dropped = {}, []
-    order = sorted(items, key=lambda it: (it.support_key is None, it.key))
+    # anchored items first, then the largest footprints first (small items fill the gaps they leave)
+    order = sorted(items, key=lambda it: (it.support_key is None,
+                                          -round(float(it.asset.extents_m[0] * it.asset.extents_m[1]), 4), it.key))
     for it in order:
         ext = it.asset.extents_m
         got = None

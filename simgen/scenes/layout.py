@@ -16,7 +16,12 @@ from simgen.scenes.geometry import NavGrid
 from simgen.scenes.placement import door_passages, door_points, keepouts, opening_boxes
 from simgen.scenes.fill import NAV_CHECK_BELOW_M
 from simgen.scenes.program import RoomProgram, mount_range
+from simgen.scenes.relations import AROUND_NEAR_M
 from simgen.scenes.solver import FRONT_CLEARANCE_M, Budget, FloorProblem, Unit, clearance_rects, solve_floor
+
+
+NEAR_SCAN_FRACTION = 0.7    # a let-go member's `near` is scanned at 70 % of its distance (SAT separation
+#                             under-reads corner-to-corner distances by up to 1/sqrt(2))
 
 
 def _unit(idx: int, keys, local_poses, items_by_key, wall: bool, kind: str, group_clear: float = 0.0) -> Unit:
@@ -50,9 +55,23 @@ def solve_room(room, prog: RoomProgram, doors, windows, cats, cfg, radius_m: flo
     poly = Polygon(room.polygon)
     items = {it.key: it for it in prog.items}
     budget = Budget(cfg.layout_evals_per_room, cfg.layout_time_cap_s)
-    # ---- units: groups first (largest first), then single floor items by footprint
+    # ---- units: groups first (largest first), each followed by the single floor items tied to it by
+    # faces / distance relations (the TV stand right after the sofa's group, before another group can
+    # take the floor between them), then the other single floor items by footprint
+    singles = [it for it in prog.items if it.placement == "floor" and not any(it.key in g.keys for g in prog.groups)]
+    partners: dict[int, set] = {}
+    for r in prog.relations:
+        if r["type"] in ("faces", "distance_range") and isinstance(r["object"], int):
+            partners.setdefault(r["subject"], set()).add(r["object"])
+            partners.setdefault(r["object"], set()).add(r["subject"])
+    singles.sort(key=lambda it: (it.fill, it.key not in partners, -float(np.prod(it.asset.extents_m[:2])), it.key))
     units = []
-    grouped = set()
+    queued: set[int] = set()
+
+    def add_single(it):
+        units.append(_unit(len(units), [it.key], [(0.0, 0.0, 0.0)], items, cats[it.category].against_wall, "single"))
+        queued.add(it.key)
+
     # wall groups claim the walls first, then free-standing groups claim the middle, then singles
     for g in sorted(prog.groups, key=lambda g: (not g.against_wall,
                                                 -sum(np.prod(items[k].asset.extents_m[:2]) for k in g.keys))):
@@ -60,14 +79,18 @@ def solve_room(room, prog: RoomProgram, doors, windows, cats, cfg, radius_m: flo
         units[-1].group = g  # type: ignore[attr-defined]
         if g.kind == "lounge" and any(items[k].category == "tv_stand" for k in items):
             # the sofa looks at a wall 1.8-4 m away (plus the TV stand's depth): room for the TV unit
-            units[-1].view_range = (2.3, 4.5)  # type: ignore[attr-defined]
-        grouped.update(g.keys)
-    singles = [it for it in prog.items if it.placement == "floor" and it.key not in grouped]
-    rel_keys = {k for r in prog.relations if r["type"] in ("faces", "distance_range")
-                for k in (r["subject"], r["object"]) if isinstance(k, int)}
-    singles.sort(key=lambda it: (it.key not in rel_keys, -float(np.prod(it.asset.extents_m[:2])), it.key))
+            units[-1].view_range = (2.3, 4.2)  # type: ignore[attr-defined]
+        gi = len(units) - 1
+        for it in singles:
+            if it.key not in queued and partners.get(it.key, set()) & set(g.keys):
+                add_single(it)
+                if it.category == "tv_stand" and getattr(units[gi], "view_range", None) is not None:
+                    units[gi].view_partner = units[-1]   # type: ignore[attr-defined]  # the wall it must face
     for it in singles:
-        units.append(_unit(len(units), [it.key], [(0.0, 0.0, 0.0)], items, cats[it.category].against_wall, "single"))
+        if it.key not in queued:
+            add_single(it)
+
+    shrunk = []                            # what shrink() did, for the report
 
     def shrink(u: Unit):
         """A smaller variant: a group loses its last member; a single is resampled once."""
@@ -76,6 +99,16 @@ def solve_room(room, prog: RoomProgram, doors, windows, cats, cfg, radius_m: flo
                 return None
             k_out = u.keys[-1]
             it_out = items[k_out]          # the member left out is retried later as a single unit
+            shrunk.append({"unit": u.kind, "let_go": it_out.category, "key": k_out})
+            # placed on its own, it still keeps to the member it was grouped with (chairs around the
+            # table, a nightstand by the bed): `near` with a margin, honoured by the scan and the annealing
+            for r in prog.relations:
+                if r["type"] == "near" and r["subject"] == k_out and isinstance(r["object"], int):
+                    near_m = NEAR_SCAN_FRACTION * r["params"]["max_m"]
+                    prob.relations.append(("near", k_out, r["object"], {"max_m": near_m}))
+                elif r["type"] == "around" and k_out in r["object"]:
+                    near_m = NEAR_SCAN_FRACTION * AROUND_NEAR_M
+                    prob.relations.append(("near", k_out, r["subject"], {"max_m": near_m}))
             units.append(_unit(len(units), [k_out], [(0.0, 0.0, 0.0)], items, cats[it_out.category].against_wall,
                                "single"))
             g = u.group  # type: ignore[attr-defined]
@@ -83,6 +116,7 @@ def solve_room(room, prog: RoomProgram, doors, windows, cats, cfg, radius_m: flo
             nu = _unit(u.idx, u.keys[:-1], g.local[:len(u.keys) - 1], items, u.wall, u.kind, g.clear_front_m)
             nu.group = g  # type: ignore[attr-defined]
             nu.view_range = getattr(u, "view_range", None)  # type: ignore[attr-defined]
+            nu.view_partner = getattr(u, "view_partner", None)  # type: ignore[attr-defined]
             return nu
         if getattr(u, "resampled", False):
             return None
@@ -91,6 +125,7 @@ def solve_room(room, prog: RoomProgram, doors, windows, cats, cfg, radius_m: flo
         if np.prod(new.extents_m[:2]) >= np.prod(it.asset.extents_m[:2]):
             return None
         it.asset = new
+        shrunk.append({"unit": "single", "resampled": it.category, "key": it.key})
         nu = _unit(u.idx, u.keys, [(0.0, 0.0, 0.0)], items, u.wall, "single")
         nu.resampled = True  # type: ignore[attr-defined]
         return nu
@@ -189,14 +224,21 @@ def solve_room(room, prog: RoomProgram, doors, windows, cats, cfg, radius_m: flo
 
     dropped_floor = [k for i in frep["dropped_units"] for k in units[i].keys]
     dropped = {"floor": dropped_floor, "wall": wdrop, "ceiling": cdrop, "surface": sdrop}
-    req = {p: sum(it.placement == p for it in prog.items) for p in ("floor", "wall", "surface", "ceiling")}
-    got = {p: sum(v[2] == p for v in placed.values()) for p in ("floor", "wall", "surface", "ceiling")}
+    kinds = ("floor", "wall", "surface", "ceiling")
+    req = {p: sum(it.placement == p and not it.fill for it in prog.items) for p in kinds}
+    got = {p: sum(v[2] == p and not v[0].fill for v in placed.values()) for p in kinds}
+    fill = [it.key for it in prog.items if it.fill]
     report = {
         "room": room.id, "targets": prog.requested, "requested": req, "placed": got,
-        "n_requested": len(prog.items), "n_placed": len(placed),
+        "n_requested": len(prog.items) - len(fill),
+        "n_placed": len(placed) - sum(k in placed for k in fill),
+        "fill": {"tried": len(fill), "placed": sum(k in placed for k in fill)},
         "shortfall": {p: req[p] - got[p] for p in req if req[p] > got[p]},
-        "dropped": {p: [{"key": k, "category": items[k].category} for k in ks] for p, ks in dropped.items() if ks},
-        "units": len(units), "units_placed": len(placed_units), "groups": [u.kind for u in units if u.kind != "single"],
+        "dropped": {p: [{"key": k, "category": items[k].category} for k in ks if not items[k].fill]
+                    for p, ks in dropped.items() if any(not items[k].fill for k in ks)},
+        "fill_dropped": [{"key": k, "category": items[k].category} for k in fill if k not in placed],
+        "units": len(units), "units_placed": len(placed_units), "shrunk": shrunk,
+        "groups": [u.kind for u in units if u.kind != "single"],
         "evaluations": budget.evals, "eval_budget": budget.max_evals, "nav_checks": budget.nav_checks,
         "time_cap_s": budget.cap, "time_cap_hit": budget.cap_hit,
         "floor": {k: v for k, v in frep.items() if k not in ("dropped_units",)},

@@ -88,6 +88,8 @@ class Item:
     anchor: str | None = None             # "centre" | "back" | "front" on the support
     optional: bool = True
     plan: tuple | None = None             # surface items: (holder key, support name) chosen by the program
+    fill: bool = False                    # floor fill beyond the preset's count, toward the occupancy target:
+    #                                       placed last, best effort, not counted as requested
 
 
 @dataclass
@@ -117,10 +119,33 @@ ROOM_GROUPS = {
 }
 
 
+# Floor footprint the floor stage can pack with a walkway for the camera carrier from every door to a
+# view of every object (bench layout: occupancy p50 0.37 at high, 0.43-0.45 at extreme): floor items
+# beyond it, or beyond the preset's count, are fill (tried last, best effort, not counted as requested)
+PACKABLE_FRACTION = 0.45
+GROUP_MARGIN_M = 0.7       # free floor a group needs around it (walkway, pulled-out chairs, front access)
+
+
+def fits_rect(poly, w_m: float, h_m: float) -> bool:
+    """Whether an axis-parallel w x h rectangle fits inside the (axis-parallel) room polygon in either
+    orientation: the polygon, scaled so that the rectangle becomes a square, eroded by half its side."""
+    from shapely import affinity
+
+    for a, b in ((w_m, h_m), (h_m, w_m)):
+        q = affinity.scale(poly, xfact=b / a, yfact=1.0, origin=(0, 0))
+        if not q.buffer(-b / 2 + 1e-6, join_style="mitre").is_empty:
+            return True
+    return False
+
+
 class _Builder:
-    def __init__(self, prog: RoomProgram, cats: dict, rng: np.random.Generator, first_key: int):
+    def __init__(self, prog: RoomProgram, cats: dict, rng: np.random.Generator, first_key: int, poly=None):
         self.prog, self.cats, self.rng, self.next_key = prog, cats, rng, first_key
+        self.poly = poly                  # the room polygon (shapely): groups are sized to fit it
         self.counts: Counter = Counter()
+
+    def fits(self, w_m: float, h_m: float) -> bool:
+        return self.poly is None or fits_rect(self.poly, w_m, h_m)
 
     def item(self, cat: str, placement: str | None = None, **kw) -> Item | None:
         from simgen import assets
@@ -204,8 +229,13 @@ def _dining(b: _Builder, gid: str) -> GroupSpec | None:
     keys, local, chairs = [table.key], [(0.0, 0.0, 0.0)], []
     n = int(b.rng.integers(2, 7)) if chair_cat else 0
     if chair_cat:                                  # as many chairs as the table's long sides seat
-        per_side_max = max(1, int((ty + 0.1) // (cats_size(chair_cat)[1] + 0.1)))
+        cx_m, cy_m = cats_size(chair_cat)
+        per_side_max = max(1, int((ty + 0.1) // (cy_m + 0.1)))
         n = min(n, 2 * per_side_max)
+        # and as the room has floor for: table and chairs with GROUP_MARGIN_M around them
+        while n > 2 and not b.fits(tx + 2 * (cx_m + 0.06) + 2 * GROUP_MARGIN_M,
+                                   max(ty, ((n + 1) // 2) * (cy_m + 0.1)) + 2 * GROUP_MARGIN_M):
+            n -= 1
     per_side = [(n + 1) // 2, n // 2]
     for side, k in zip((1, -1), per_side):
         for i in range(k):
@@ -281,6 +311,13 @@ def _lounge(b: _Builder, gid: str) -> GroupSpec | None:
 def _row(b: _Builder, gid: str, kind: str, cats: list[str]) -> GroupSpec | None:
     its = [b.item(c, group=gid) for c in cats]
     its = [i for i in its if i is not None]
+    # a row stands against one wall: as long as the room has a wall for, with front access (0.7 m) and
+    # GROUP_MARGIN_M of floor in front of that
+    while len(its) > 1 and not b.fits(max(i.asset.extents_m[0] for i in its) + 0.7 + GROUP_MARGIN_M,
+                                      sum(i.asset.extents_m[1] for i in its) + 0.01 * len(its) + 0.2):
+        cats_now = [i.category for i in its]        # a repeated member (a second counter) goes first
+        j = max((k for k, c in enumerate(cats_now) if cats_now.count(c) > 1), default=len(its) - 1)
+        b.undo(its.pop(j))
     if not its:
         return None
     depth = max(i.asset.extents_m[0] for i in its)
@@ -342,7 +379,9 @@ def build_program(room, cats: dict[str, CategoryInfo], counts: dict[str, int], e
                   first_key: int, occupancy: float = 0.3) -> RoomProgram:
     """The requested objects of one room. counts: {"floor", "wall", "surface", "ceiling"} targets."""
     prog = RoomProgram(room_id=room.id, requested=dict(counts))
-    b = _Builder(prog, cats, rng, first_key)
+    from shapely.geometry import Polygon
+
+    b = _Builder(prog, cats, rng, first_key, Polygon(room.polygon) if getattr(room, "polygon", None) else None)
     for gi, kind in enumerate(g for g in ROOM_GROUPS.get(room.type, ()) if g in enabled_groups):
         if gi > 0 and counts["floor"] < 6:
             break
@@ -366,7 +405,7 @@ def build_program(room, cats: dict[str, CategoryInfo], counts: dict[str, int], e
     def capacity():
         cap = 0.0
         for it in prog.items:
-            if it.placement in ("floor", "wall"):
+            if it.placement in ("floor", "wall") and not it.fill:
                 cap += sum(s.capacity for s in it.asset.supports if s.clearance_m >= 0.12
                            and not s.name.startswith("seat") and it.category != "bed") * capacity_scale
         return cap
@@ -375,6 +414,8 @@ def build_program(room, cats: dict[str, CategoryInfo], counts: dict[str, int], e
         return sum(float(np.prod(i.asset.extents_m[:2])) for i in prog.items if i.placement == "floor")
 
     n_floor = lambda: sum(i.placement == "floor" for i in prog.items)  # noqa: E731
+    requested_fp = lambda: sum(float(np.prod(i.asset.extents_m[:2])) for i in prog.items  # noqa: E731
+                               if i.placement == "floor" and not i.fill)
     n_surface = lambda: sum(i.placement == "surface" for i in prog.items)  # noqa: E731
     if dup_cat and cats[dup_cat].placement == "floor":
         for _ in range(n_duplicates + 1):
@@ -382,7 +423,9 @@ def build_program(room, cats: dict[str, CategoryInfo], counts: dict[str, int], e
     area_budget = occupancy * room.area_m2
     small_fp = {c for c in floor_pool if np.prod(cats_size(c)) < 0.3}
     guard = 0
-    # the count is met first; short of the footprint budget, up to 25 % more floor items are requested
+    # the count is met first; short of the footprint budget, up to 25 % more floor items are tried as
+    # fill (best effort, placed after everything requested, reported apart from the requested items);
+    # items past PACKABLE_FRACTION of the floor are fill too
     extra_floor = int(np.ceil(0.25 * counts["floor"]))
     while guard < 200 and floor_pool and (n_floor() < counts["floor"] or (
             n_floor() < counts["floor"] + extra_floor and footprint() < 0.9 * area_budget)):
@@ -402,8 +445,11 @@ def build_program(room, cats: dict[str, CategoryInfo], counts: dict[str, int], e
             target = left / max(1, counts["floor"] - n_floor())
             opts = sorted(opts, key=lambda c: (abs(np.log(max(np.prod(cats_size(c)), 1e-3) / target)), c))[:3]
         c = opts[int(rng.integers(len(opts)))]
-        if b.item(c) is None:                    # no variant of it stands alone: not requested
+        it = b.item(c)
+        if it is None:                           # no variant of it stands alone: not requested
             floor_pool = [x for x in floor_pool if x != c]
+        elif n_floor() > counts["floor"] or requested_fp() > PACKABLE_FRACTION * room.area_m2:
+            it.fill = True
     n_wall = counts["wall"]
     for _ in range(n_wall):
         opts = [c for c in wall_pool if b.counts[c] <= max_duplicates] or wall_pool
@@ -416,7 +462,7 @@ def build_program(room, cats: dict[str, CategoryInfo], counts: dict[str, int], e
     # small objects: only what the requested holders' surfaces can take (see supportplan.py)
     plan = SupportPlan(capacity_scale, getattr(room, "height_m", np.inf))
     for it in prog.items:
-        if it.placement in ("floor", "wall"):
+        if it.placement in ("floor", "wall") and not it.fill:    # fill may not be placed: holds no request
             plan.add_holder(it)
     from simgen import assets
 
@@ -453,7 +499,7 @@ def build_program(room, cats: dict[str, CategoryInfo], counts: dict[str, int], e
         c = opts[int(rng.integers(len(opts)))]
         if not add_surface(c):
             surf_pool.remove(c)
-    for cat, n in sorted(Counter(i.category for i in prog.items).items()):
+    for cat, n in sorted(Counter(i.category for i in prog.items if not i.fill).items()):
         prog.relations.append({"type": "count", "subject": cat, "object": None, "params": {"min": n}})
     prog.next_key = b.next_key  # type: ignore[attr-defined]
     return prog

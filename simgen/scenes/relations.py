@@ -19,6 +19,8 @@ FACES_RAY_MAX_RAD = np.deg2rad(60.0)
 AGAINST_WALL_M = 0.10
 PARALLEL_TOL_RAD = np.deg2rad(5.0)
 SUPPORT_GAP_M = 0.01
+ALIGNED_ROW_TOL_M = 0.05
+AROUND_NEAR_M = 0.5          # chairs around a table: each faces it, footprints <= this apart
 
 
 def _c(o) -> np.ndarray:
@@ -94,18 +96,21 @@ def evaluate(r: dict, objs: dict[int, object], rooms: dict) -> tuple[bool, str]:
     if t == "in_front_of":
         return bool(_local(B, _c(A))[0] > 0.0), ""
     if t == "around":
-        return all(_faces(objs[k], A) and _fp(objs[k]).distance(_fp(A)) <= 0.5 for k in b), ""
+        return all(_faces(objs[k], A) and _fp(objs[k]).distance(_fp(A)) <= AROUND_NEAR_M for k in b), ""
     if t == "symmetric_pair":
         C = objs[prm["about"]]
         pa, pb = _local(C, _c(A)), _local(C, _c(B))
         return abs(pa[0] - pb[0]) <= 0.1 and abs(pa[1] + pb[1]) <= 0.1 + abs(
             A.asset.extents_m[1] - B.asset.extents_m[1]) / 2, ""
     if t == "aligned_row":
+        # one row: parallel, backs on one line (the wall the row stands against); the fronts differ by
+        # the members' depths (a fridge stands out of a counter run)
         rows = [A] + [objs[k] for k in b]
-        fronts = [_local(A, r.pose[:2, 3] + np.array([np.cos(r.yaw), np.sin(r.yaw)]) * r.asset.extents_m[0] / 2)[0]
-                  for r in rows]
+        backs = [_local(A, r.pose[:2, 3] - np.array([np.cos(r.yaw), np.sin(r.yaw)]) * r.asset.extents_m[0] / 2)[0]
+                 for r in rows]
         yaws = [abs(((r.yaw - A.yaw) + np.pi) % (2 * np.pi) - np.pi) for r in rows]
-        return max(fronts) - min(fronts) <= 0.12 and max(yaws) <= PARALLEL_TOL_RAD, ""
+        spread = max(backs) - min(backs)
+        return spread <= ALIGNED_ROW_TOL_M and max(yaws) <= PARALLEL_TOL_RAD, f"backs {spread:.3f} m apart"
     if t == "centred_on_support":
         cs = []
         for s in B.asset.supports:

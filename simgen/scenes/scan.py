@@ -121,6 +121,58 @@ def feasible(prob, u, P: np.ndarray, others: np.ndarray, gap_m: float) -> tuple[
     return okn, snug
 
 
+FACES_MARGIN_RAD = np.deg2rad(25.0)    # relation predicates with a margin (relations.py accepts 30 deg)
+DISTANCE_MARGIN_M = 0.05
+
+
+def relations_hold(prob, u, P: np.ndarray, partner_poses: dict, partner_rects: dict | None = None) -> np.ndarray:
+    """(N,) bool: at poses P (N, 3) of unit u, every `faces` / `distance_range` relation between a member
+    of u and an already placed partner ({key: (x, y, yaw)}) holds with a margin (by centres, as the
+    final check in relations.py reads them), and every `near` relation (footprints at most max_m apart,
+    by their SAT separation) when the partners' rects ({key: (5,)}) are given."""
+    W = _world_rects(u, P)                                       # (N, k, 5)
+    pos = {k: (W[:, j, 0], W[:, j, 1], W[:, j, 4]) for j, k in enumerate(u.keys)}
+    ok = np.ones(len(P), bool)
+    for rtype, a, b, prm in prob.relations:
+        if rtype == "near":
+            if partner_rects is not None and a in pos and b in partner_rects:
+                ok &= -sat_depth(W[:, u.keys.index(a)], partner_rects[b][None])[:, 0] <= prm["max_m"]
+            continue
+        if a in pos and b in partner_poses:
+            (ax, ay, ayaw), (bx, by, _) = pos[a], partner_poses[b]
+        elif b in pos and a in partner_poses:
+            (ax, ay, ayaw), (bx, by, _) = partner_poses[a], pos[b]
+        else:
+            continue
+        if rtype == "faces":
+            ang = np.arctan2(by - ay, bx - ax) - ayaw
+            ok &= np.abs((ang + np.pi) % (2 * np.pi) - np.pi) <= FACES_MARGIN_RAD
+        elif rtype == "distance_range":
+            d = np.hypot(bx - ax, by - ay)
+            ok &= (d >= prm["min_m"] + DISTANCE_MARGIN_M) & (d <= prm["max_m"] - DISTANCE_MARGIN_M)
+    return ok
+
+
+def facing_wall_ok(prob, u, P: np.ndarray, others: np.ndarray, gap_m: float, view_range) -> np.ndarray:
+    """(N,) bool: at poses P of unit u, the wall straight ahead is view_range[0]-[1] m away and, when u has a
+    `view_partner` unit (the sofa's TV stand), that unit fits against it right across (so that the partner's
+    own scan finds a pose where faces / distance_range hold)."""
+    from simgen.scenes.solver import WALL_GAP_M
+
+    d = np.array([prob.ray_to_wall(x, y, yaw) for x, y, yaw in P])
+    ok = (d >= view_range[0]) & (d <= view_range[1])
+    v = getattr(u, "view_partner", None)
+    if v is None or not ok.any():
+        return ok
+    j = np.flatnonzero(ok)
+    fwd = np.column_stack([np.cos(P[j, 2]), np.sin(P[j, 2])])
+    back = d[j] - WALL_GAP_M + v.bounds[0]               # the partner's centre: its back flush with that wall
+    Q = np.column_stack([P[j, :2] + fwd * back[:, None], P[j, 2] + np.pi])
+    fits, _ = feasible(prob, v, Q, others, gap_m)
+    ok[j] = fits
+    return ok
+
+
 def ranked_states(prob, S, u, i: int, placed: list[int], rng: np.random.Generator, budget, gap_m: float,
                   n_score: int = 24, snug_weight: float = 1.0) -> list[tuple]:
     """Feasible states of unit u (index i) best first, scored on up to n_score sampled poses."""
@@ -134,19 +186,32 @@ def ranked_states(prob, S, u, i: int, placed: list[int], rng: np.random.Generato
     if len(idx) == 0:
         return []
     rel_keys = {k for _, a, b, _ in prob.relations for k in (a, b)}
-    if rel_keys & set(u.keys):                 # units tied by relations: score more feasible poses (120)
+    groups = [idx]
+    vr = getattr(u, "view_range", None)
+    if rel_keys & set(u.keys) or vr is not None:   # units tied by relations: score more feasible poses (120)
         n_score = max(n_score, 120)
-    # half the sample are the snuggest poses, half uniformly random (relations may want the middle)
-    order = idx[np.argsort(snug[idx] + rng.uniform(0, 0.02, len(idx)), kind="stable")]
-    pick = list(order[: n_score // 2])
-    rest = order[n_score // 2:]
-    if len(rest):
-        pick += list(rng.choice(rest, size=min(len(rest), n_score - len(pick)), replace=False))
-    scored = []
+        held = relations_hold(prob, u, P[idx], S.member_poses(placed) if placed else {},
+                              S.member_rects(placed) if placed else {})
+        if vr is not None:                     # a sofa that must look at a wall vr[0]-vr[1] m away (the TV's)
+            held &= facing_wall_ok(prob, u, P[idx], R, gap_m, vr)
+        if held.any():                         # poses where every relation to a placed partner holds first
+            groups = [idx[held], idx[~held]]
     w_snug = snug_weight if (u.wall or u.kind == "single") else 0.0      # free groups may stand mid-room
-    for j in pick:
-        u.state = states[j]
-        budget.spend()
-        scored.append((S.soft(placed + [i]) + w_snug * float(min(snug[j], 1.0)), int(j)))
-    scored.sort()
-    return [states[j] for _, j in scored]
+    out = []
+    for g in groups:
+        if len(g) == 0 or len(out) >= 20:
+            break
+        # half the sample are the snuggest poses, half uniformly random (relations may want the middle)
+        order = g[np.argsort(snug[g] + rng.uniform(0, 0.02, len(g)), kind="stable")]
+        pick = list(order[: n_score // 2])
+        rest = order[n_score // 2:]
+        if len(rest):
+            pick += list(rng.choice(rest, size=min(len(rest), n_score - len(pick)), replace=False))
+        scored = []
+        for j in pick:
+            u.state = states[j]
+            budget.spend()
+            scored.append((S.soft(placed + [i]) + w_snug * float(min(snug[j], 1.0)), int(j)))
+        scored.sort()
+        out += [states[j] for _, j in scored]
+    return out

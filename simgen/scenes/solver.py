@@ -22,9 +22,10 @@ import shapely
 from shapely.geometry import Polygon
 
 from simgen.scenes.geometry import NavGrid, compose, corners, point_depth, sat_depth
-from simgen.scenes.scan import ranked_states
+from simgen.scenes.scan import DISTANCE_MARGIN_M, FACES_MARGIN_RAD, ranked_states
 
 GAP_M = 0.02
+RELATION_STEP = 0.5        # soft-score step where a faces / distance_range relation breaks
 WALL_GAP_M = 0.02
 FRONT_CLEARANCE_M = {"wardrobe": 0.6, "dresser": 0.5, "refrigerator": 0.7, "bookshelf": 0.4, "cabinet": 0.45,
                      "oven": 0.7, "stove": 0.6, "washing_machine": 0.6, "toilet": 0.5, "bathtub": 0.5,
@@ -201,18 +202,33 @@ class State:
                 s += w["distance"] * (max(0.0, d - vr[1]) + max(0.0, vr[0] - d))
         if p.relations:
             pos = self.member_poses(placed)
+            rects = None
             for rtype, a, b, prm in p.relations:
                 if a not in pos or b not in pos:
                     continue
+                if rtype == "near":                # footprints apart by at most max_m (SAT separation)
+                    rects = self.member_rects(placed) if rects is None else rects
+                    sep = float(-sat_depth(rects[a][None], rects[b][None])[0, 0])
+                    out = max(0.0, sep - prm["max_m"])
+                    s += w["distance"] * (out + RELATION_STEP * (out > 0))
+                    continue
                 (ax, ay, ayaw), (bx, by, _) = pos[a], pos[b]
+                # a continuous pull plus a step where the predicate (with its margin) breaks, so that the
+                # annealing does not trade a held relation for a little clearance
                 if rtype == "faces":
                     ang = np.arctan2(by - ay, bx - ax) - ayaw
                     ang = abs((ang + np.pi) % (2 * np.pi) - np.pi)
-                    s += w["faces"] * prm.get("weight", 1.0) * ang / np.pi
+                    s += w["faces"] * prm.get("weight", 1.0) * (ang / np.pi + RELATION_STEP * (ang > FACES_MARGIN_RAD))
                 elif rtype == "distance_range":
                     dd = float(np.hypot(bx - ax, by - ay))
-                    s += w["distance"] * (max(0.0, dd - prm["max_m"]) + max(0.0, prm["min_m"] - dd))
+                    m = DISTANCE_MARGIN_M
+                    out = max(0.0, dd - prm["max_m"] + m) + max(0.0, prm["min_m"] + m - dd)
+                    s += w["distance"] * (out + RELATION_STEP * (out > 0))
         return s
+
+    def member_rects(self, placed: list[int]) -> dict[int, np.ndarray]:
+        """{item key: world rect (5,)} of the members of the placed units."""
+        return {k: r for i in placed for k, r in zip(self.units[i].keys, self.unit_world(i)[0])}
 
     def member_poses(self, placed: list[int]) -> dict[int, tuple[float, float, float]]:
         out = {}

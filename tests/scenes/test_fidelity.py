@@ -12,7 +12,7 @@ from shapely.geometry import box
 from simgen.core.settings import SceneConfig, load_preset
 from simgen.scenes import program
 from simgen.scenes.geometry import NavGrid
-from simgen.scenes.scan import feasible, candidate_states
+from simgen.scenes.scan import FACES_MARGIN_RAD, candidate_states, feasible, ranked_states, relations_hold
 from simgen.scenes.solver import Budget, FloorProblem, State, Unit, clearance_rects, solve_floor
 from simgen.scenes.supportplan import SupportPlan
 
@@ -66,6 +66,43 @@ def test_solver_packs_the_walls_densely():
     placed, rep = solve_floor(prob, units, np.random.default_rng(0), Budget(3000, 30.0))
     assert len(placed) == 17 and rep["final_violation"] == 0.0
     assert State(prob, units).violation(placed) == 0.0
+
+
+def test_relation_filter_known_answers():
+    """relations_hold on hand-made poses: a TV stand 3 m from a sofa at (1, 1.5) facing +x holds both
+    `faces` (within the 25 deg margin) and `distance_range` 1.8-4 m only where the geometry says so."""
+    prob = _problem(6.0, 3.0)
+    prob.relations = [("faces", 1, 0, {}), ("distance_range", 1, 0, {"min_m": 1.8, "max_m": 4.0})]
+    tv = _unit(1, 0.2, 0.6, wall=True)
+    sofa = {0: (1.0, 1.5, 0.0)}
+    P = np.array([[4.0, 1.5, np.pi],                      # 3 m away, looking straight at the sofa
+                  [4.0, 1.5, 0.0],                        # 3 m away, looking away
+                  [5.5, 1.5, np.pi],                      # 4.5 m: too far
+                  [2.5, 1.5, np.pi],                      # 1.5 m: too close
+                  [4.0, 1.5 + 3 * np.tan(FACES_MARGIN_RAD) - 0.05, np.pi],   # just inside the margin
+                  [4.0, 1.5 + 3 * np.tan(FACES_MARGIN_RAD) + 0.05, np.pi]])  # just outside
+    assert relations_hold(prob, tv, P, sofa).tolist() == [True, False, False, False, True, False]
+    assert relations_hold(prob, tv, P, {}).all()          # nothing placed to relate to: no filter
+
+
+def test_scan_puts_relation_poses_first():
+    """A wall unit tied by faces + distance to a placed sofa: the ranked states start with poses where
+    both hold (only the far wall's middle), although snugness alone would prefer the corners."""
+    prob = _problem(4.5, 3.0)
+    prob.relations = [("faces", 1, 0, {}), ("distance_range", 1, 0, {"min_m": 1.8, "max_m": 4.0})]
+    sofa, tv = _unit(0, 0.45, 1.0, wall=True), _unit(1, 0.2, 0.6, wall=True)
+    S = State(prob, [sofa, tv])
+    e = next(e for e, (_, _, inward, _) in enumerate(prob.edges) if inward[0] > 0.9)   # the x = 0 wall
+    lo, hi = prob.wall_range(sofa, e)
+    sofa.state = ("wall", e, (lo + hi) / 2)
+    ranked = ranked_states(prob, S, tv, 1, [0], np.random.default_rng(0), Budget(10_000, 30.0), 0.02)
+    assert ranked
+    pos = S.member_poses([0])
+    for st in ranked[:5]:
+        tv.state = st
+        x, y, yaw = S.member_poses([1])[1]
+        P = np.array([[x, y, yaw]])
+        assert relations_hold(prob, tv, P, {0: pos[0]})[0]
 
 
 def _item(key, cat, ext, supports=()):
