@@ -123,6 +123,7 @@ ROOM_GROUPS = {
 # view of every object (bench layout: occupancy p50 0.37 at high, 0.43-0.45 at extreme): floor items
 # beyond it, or beyond the preset's count, are fill (tried last, best effort, not counted as requested)
 PACKABLE_FRACTION = 0.45
+GROUPS_AREA_FRACTION = 0.75  # groups with their margins may take this much of a room's floor
 GROUP_MARGIN_M = 0.7       # free floor a group needs around it (walkway, pulled-out chairs, front access)
 
 
@@ -143,9 +144,14 @@ class _Builder:
         self.prog, self.cats, self.rng, self.next_key = prog, cats, rng, first_key
         self.poly = poly                  # the room polygon (shapely): groups are sized to fit it
         self.counts: Counter = Counter()
+        self.used_m2 = 0.0                # floor the groups so far take, with their margins
 
     def fits(self, w_m: float, h_m: float) -> bool:
         return self.poly is None or fits_rect(self.poly, w_m, h_m)
+
+    def room_for(self, area_m2: float) -> bool:
+        """Whether the groups so far plus area_m2 (with their margins) stay within GROUPS_AREA_FRACTION."""
+        return self.poly is None or self.used_m2 + area_m2 <= GROUPS_AREA_FRACTION * self.poly.area
 
     def item(self, cat: str, placement: str | None = None, **kw) -> Item | None:
         from simgen import assets
@@ -215,6 +221,7 @@ def _bed(b: _Builder, gid: str) -> GroupSpec | None:
             lamp = b.item("table_lamp", group=gid, support_key=k, anchor="centre")
             if lamp is not None:
                 b.rel("on", lamp.key, k)
+    b.used_m2 += (bx + 0.6 + GROUP_MARGIN_M) * (by + 1.0)
     b.rel("against_wall", bed.key)
     b.rel("front_clearance", bed.key, None, depth_m=0.6)
     return GroupSpec(gid, "bed", keys, local, against_wall=True, clear_front_m=0.6)
@@ -232,10 +239,15 @@ def _dining(b: _Builder, gid: str) -> GroupSpec | None:
         cx_m, cy_m = cats_size(chair_cat)
         per_side_max = max(1, int((ty + 0.1) // (cy_m + 0.1)))
         n = min(n, 2 * per_side_max)
-        # and as the room has floor for: table and chairs with GROUP_MARGIN_M around them
-        while n > 2 and not b.fits(tx + 2 * (cx_m + 0.06) + 2 * GROUP_MARGIN_M,
-                                   max(ty, ((n + 1) // 2) * (cy_m + 0.1)) + 2 * GROUP_MARGIN_M):
+        # and as the room has floor for: table and chairs with GROUP_MARGIN_M around them, fitting the room
+        # and, with the groups before it, within GROUPS_AREA_FRACTION of its floor
+        def dims(n):
+            return (tx + 2 * (cx_m + 0.06) + 2 * GROUP_MARGIN_M,
+                    max(ty, ((n + 1) // 2) * (cy_m + 0.1)) + 2 * GROUP_MARGIN_M)
+
+        while n > 2 and not (b.fits(*dims(n)) and b.room_for(float(np.prod(dims(n))))):
             n -= 1
+        b.used_m2 += float(np.prod(dims(n)))
     per_side = [(n + 1) // 2, n // 2]
     for side, k in zip((1, -1), per_side):
         for i in range(k):
@@ -294,6 +306,7 @@ def _lounge(b: _Builder, gid: str) -> GroupSpec | None:
         keys.append(st.key)
         local.append((-sx / 2 + ex / 2, sy / 2 + ey / 2 + 0.05, 0.0))
         b.rel("near", st.key, sofa.key, max_m=0.15)
+    b.used_m2 += (sx + 0.4 + 0.5 + GROUP_MARGIN_M) * (sy + GROUP_MARGIN_M)
     b.rel("against_wall", sofa.key)
     # the TV unit is a separate unit tied by soft relations (faces the sofa from 1.8-4 m)
     tv_stand = b.item("tv_stand", optional=True)
@@ -322,6 +335,7 @@ def _row(b: _Builder, gid: str, kind: str, cats: list[str]) -> GroupSpec | None:
         return None
     depth = max(i.asset.extents_m[0] for i in its)
     width = sum(i.asset.extents_m[1] for i in its) + 0.01 * (len(its) - 1)
+    b.used_m2 += (depth + 0.7 + GROUP_MARGIN_M) * (width + 0.2)
     keys, local, y = [], [], -width / 2
     for i in its:
         ex, ey = i.asset.extents_m[:2]
