@@ -164,3 +164,33 @@ def test_requested_items_and_relations_held_at_high():
     st = scene.reports["stats"]
     assert st["item_fidelity"] >= 0.95 and st["relation_fidelity"] >= 0.9
     assert scene.reports["physics"]["penetrating_pairs"] == 0
+
+
+def test_fits_rect_known_answers():
+    """Group sizing: an axis-parallel rectangle fits a 4 x 3 m room up to 4 x 3 (either way round), and an
+    L-shaped room only along its arms."""
+    from shapely.geometry import Polygon
+
+    from simgen.scenes.program import fits_rect
+
+    room = box(0, 0, 4, 3)
+    assert fits_rect(room, 3.9, 2.9) and fits_rect(room, 2.9, 3.9)
+    assert not fits_rect(room, 4.1, 1.0) and not fits_rect(room, 3.1, 3.1)
+    ell = Polygon([(0, 0), (5, 0), (5, 2), (2, 2), (2, 5), (0, 5)])   # 5 m arms, 2 m wide
+    assert fits_rect(ell, 4.9, 1.9) and fits_rect(ell, 1.9, 4.9)
+    assert not fits_rect(ell, 3.0, 3.0) and not fits_rect(ell, 5.1, 1.0)
+
+
+def test_dining_chairs_sized_to_the_room():
+    """The dining template requests fewer chairs in a small room than in a large one (same seed and
+    assets): the table and chairs with 0.7 m around them must fit the room."""
+    from simgen.scenes.program import RoomProgram, _Builder, _dining, catalog
+
+    cats = catalog((), ())
+
+    def n_chairs(w, h, seed):
+        b = _Builder(RoomProgram(room_id="r"), cats, np.random.default_rng(seed), 0, box(0, 0, w, h))
+        return len(_dining(b, "g").keys) - 1
+
+    seed = next(s for s in range(50) if n_chairs(8.0, 8.0, s) >= 4)    # a draw with a big table setting
+    assert n_chairs(3.4, 3.4, seed) < n_chairs(8.0, 8.0, seed)
