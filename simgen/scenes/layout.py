@@ -223,19 +223,20 @@ def solve_room(room, prog: RoomProgram, doors, windows, cats, cfg, radius_m: flo
         placed[k] = (items[k], pose, "surface", sk)
 
     dropped_floor = [k for i in frep["dropped_units"] for k in units[i].keys]
-    dropped = {"floor": dropped_floor, "wall": wdrop, "ceiling": cdrop, "surface": sdrop}
+    dropped = {p: [k for k in ks if not items[k].fill]          # requested items only (fill: fill_dropped)
+               for p, ks in {"floor": dropped_floor, "wall": wdrop, "ceiling": cdrop, "surface": sdrop}.items()}
     kinds = ("floor", "wall", "surface", "ceiling")
     req = {p: sum(it.placement == p and not it.fill for it in prog.items) for p in kinds}
     got = {p: sum(v[2] == p and not v[0].fill for v in placed.values()) for p in kinds}
     fill = [it.key for it in prog.items if it.fill]
+    fill_placed = sum(k in placed for k in fill)
     report = {
         "room": room.id, "targets": prog.requested, "requested": req, "placed": got,
         "n_requested": len(prog.items) - len(fill),
-        "n_placed": len(placed) - sum(k in placed for k in fill),
-        "fill": {"tried": len(fill), "placed": sum(k in placed for k in fill)},
+        "n_placed": len(placed) - fill_placed,
+        "fill": {"tried": len(fill), "placed": fill_placed},
         "shortfall": {p: req[p] - got[p] for p in req if req[p] > got[p]},
-        "dropped": {p: [{"key": k, "category": items[k].category} for k in ks if not items[k].fill]
-                    for p, ks in dropped.items() if any(not items[k].fill for k in ks)},
+        "dropped": {p: [{"key": k, "category": items[k].category} for k in ks] for p, ks in dropped.items() if ks},
         "fill_dropped": [{"key": k, "category": items[k].category} for k in fill if k not in placed],
         "units": len(units), "units_placed": len(placed_units), "shrunk": shrunk,
         "groups": [u.kind for u in units if u.kind != "single"],

@@ -424,12 +424,11 @@ def build_program(room, cats: dict[str, CategoryInfo], counts: dict[str, int], e
                            and not s.name.startswith("seat") and it.category != "bed") * capacity_scale
         return cap
 
-    def footprint():
-        return sum(float(np.prod(i.asset.extents_m[:2])) for i in prog.items if i.placement == "floor")
+    def footprint(requested_only: bool = False):
+        return sum(float(np.prod(i.asset.extents_m[:2])) for i in prog.items
+                   if i.placement == "floor" and not (requested_only and i.fill))
 
     n_floor = lambda: sum(i.placement == "floor" for i in prog.items)  # noqa: E731
-    requested_fp = lambda: sum(float(np.prod(i.asset.extents_m[:2])) for i in prog.items  # noqa: E731
-                               if i.placement == "floor" and not i.fill)
     n_surface = lambda: sum(i.placement == "surface" for i in prog.items)  # noqa: E731
     if dup_cat and cats[dup_cat].placement == "floor":
         for _ in range(n_duplicates + 1):
@@ -462,7 +461,7 @@ def build_program(room, cats: dict[str, CategoryInfo], counts: dict[str, int], e
         it = b.item(c)
         if it is None:                           # no variant of it stands alone: not requested
             floor_pool = [x for x in floor_pool if x != c]
-        elif n_floor() > counts["floor"] or requested_fp() > PACKABLE_FRACTION * room.area_m2:
+        elif n_floor() > counts["floor"] or footprint(requested_only=True) > PACKABLE_FRACTION * room.area_m2:
             it.fill = True
     n_wall = counts["wall"]
     for _ in range(n_wall):

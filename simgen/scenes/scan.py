@@ -125,6 +125,11 @@ FACES_MARGIN_RAD = np.deg2rad(25.0)    # relation predicates with a margin (rela
 DISTANCE_MARGIN_M = 0.05
 
 
+def rect_poses(rects: dict) -> dict[int, tuple[float, float, float]]:
+    """{key: (x, y, yaw)} of {key: world rect (5,)}."""
+    return {k: (float(r[0]), float(r[1]), float(r[4])) for k, r in rects.items()}
+
+
 def relations_hold(prob, u, P: np.ndarray, partner_poses: dict, partner_rects: dict | None = None) -> np.ndarray:
     """(N,) bool: at poses P (N, 3) of unit u, every `faces` / `distance_range` relation between a member
     of u and an already placed partner ({key: (x, y, yaw)}) holds with a margin (by centres, as the
@@ -190,8 +195,8 @@ def ranked_states(prob, S, u, i: int, placed: list[int], rng: np.random.Generato
     vr = getattr(u, "view_range", None)
     if rel_keys & set(u.keys) or vr is not None:   # units tied by relations: score more feasible poses (120)
         n_score = max(n_score, 120)
-        held = relations_hold(prob, u, P[idx], S.member_poses(placed) if placed else {},
-                              S.member_rects(placed) if placed else {})
+        rects = S.member_rects(placed)
+        held = relations_hold(prob, u, P[idx], rect_poses(rects), rects)
         if vr is not None:                     # a sofa that must look at a wall vr[0]-vr[1] m away (the TV's)
             held &= facing_wall_ok(prob, u, P[idx], R, gap_m, vr)
         if held.any():                         # poses where every relation to a placed partner holds first

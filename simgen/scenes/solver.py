@@ -22,7 +22,7 @@ import shapely
 from shapely.geometry import Polygon
 
 from simgen.scenes.geometry import NavGrid, compose, corners, point_depth, sat_depth
-from simgen.scenes.scan import DISTANCE_MARGIN_M, FACES_MARGIN_RAD, ranked_states
+from simgen.scenes.scan import DISTANCE_MARGIN_M, FACES_MARGIN_RAD, ranked_states, rect_poses
 
 GAP_M = 0.02
 RELATION_STEP = 0.5        # soft-score step where a faces / distance_range relation breaks
@@ -201,13 +201,12 @@ class State:
                 d = p.ray_to_wall(r[0], r[1], r[4])
                 s += w["distance"] * (max(0.0, d - vr[1]) + max(0.0, vr[0] - d))
         if p.relations:
-            pos = self.member_poses(placed)
-            rects = None
+            rects = self.member_rects(placed)
+            pos = rect_poses(rects)
             for rtype, a, b, prm in p.relations:
                 if a not in pos or b not in pos:
                     continue
                 if rtype == "near":                # footprints apart by at most max_m (SAT separation)
-                    rects = self.member_rects(placed) if rects is None else rects
                     sep = float(-sat_depth(rects[a][None], rects[b][None])[0, 0])
                     out = max(0.0, sep - prm["max_m"])
                     s += w["distance"] * (out + RELATION_STEP * (out > 0))
@@ -231,13 +230,7 @@ class State:
         return {k: r for i in placed for k, r in zip(self.units[i].keys, self.unit_world(i)[0])}
 
     def member_poses(self, placed: list[int]) -> dict[int, tuple[float, float, float]]:
-        out = {}
-        for i in placed:
-            u = self.units[i]
-            wr = self.unit_world(i)[0]
-            for k, r in zip(u.keys, wr):
-                out[k] = (float(r[0]), float(r[1]), float(r[4]))
-        return out
+        return rect_poses(self.member_rects(placed))
 
     def nav_ok(self, placed: list[int]) -> tuple[bool, dict]:
         R, own, _, _, _ = self.world(placed)
