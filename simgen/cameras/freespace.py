@@ -114,8 +114,54 @@ def build_grid(free, cell_m: float = 0.1) -> Grid:
         cols.append(b[ok])
         w.append(np.full(int(ok.sum()), cell_m * np.hypot(dx, dy)))
     n = len(xy)
-    g = coo_matrix((np.concatenate(w), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n)).tocsr()
+    rows, cols, w = np.concatenate(rows), np.concatenate(cols), np.concatenate(w)
+    g = coo_matrix((w, (rows, cols)), shape=(n, n)).tocsr()
+    extra = _neck_edges(xy, g, free)
+    if len(extra):
+        rows, cols = np.concatenate([rows, extra[:, 0]]), np.concatenate([cols, extra[:, 1]])
+        w = np.concatenate([w, np.linalg.norm(xy[extra[:, 0]] - xy[extra[:, 1]], axis=1)])
+        g = coo_matrix((w, (rows, cols)), shape=(n, n)).tocsr()
     return Grid(xy, g, cell_m)
+
+
+def _neck_edges(xy: np.ndarray, graph, free, reach_m: float = 0.6) -> np.ndarray:
+    """(m, 2) node pairs joining grid components that `free` itself connects.
+
+    A passage of free space narrower than a grid cell (a diagonal neck between two pieces of furniture)
+    may hold no cell centre, which splits the 8-connected grid although the carrier can walk through
+    it: a whole corner of a room then looked unreachable to the planner. Here, cells of different
+    components within `reach_m` are tried nearest first; a pair whose straight segment lies inside
+    `free` becomes an edge, once per pair of components (union-find)."""
+    from scipy.spatial import cKDTree
+
+    n_comp, lab = connected_components(graph, directed=False)
+    if n_comp <= 1:
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = cKDTree(xy).query_pairs(reach_m, output_type="ndarray")
+    pairs = pairs[lab[pairs[:, 0]] != lab[pairs[:, 1]]]
+    if len(pairs) == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    d = np.linalg.norm(xy[pairs[:, 0]] - xy[pairs[:, 1]], axis=1)
+    order = np.lexsort((pairs[:, 1], pairs[:, 0], d))
+    parent = list(range(n_comp))
+
+    def find(c: int) -> int:
+        while parent[c] != c:
+            parent[c] = parent[parent[c]]
+            c = parent[c]
+        return c
+
+    out, tries = [], {}
+    for a, b in pairs[order]:
+        ca, cb = find(int(lab[a])), find(int(lab[b]))
+        key = (min(ca, cb), max(ca, cb))
+        if ca == cb or tries.get(key, 0) >= 64:      # the nearest 64 pairs settle whether a neck exists
+            continue
+        tries[key] = tries.get(key, 0) + 1
+        if segment_free(free, xy[a], xy[b], step_m=0.02):
+            parent[ca] = cb
+            out.append((int(a), int(b)))
+    return np.array(out, dtype=np.int64).reshape(-1, 2)
 
 
 def grid_path(pred_row: np.ndarray, src: int, dst: int) -> list[int]:
