@@ -97,13 +97,15 @@ def _bare_render_loop(scene_dir: Path, gl) -> float:
 
 
 def bench_throughput(run, n_scenes: int, workers_list=(1, 2), progress: bool = True,
-                     one_core: bool = True) -> dict:
+                     one_core: bool = True, reference: bool = True) -> dict:
     """Wall time of a whole `simgen render` batch (layout to manifest) at each worker count, same scenes.
 
     A single worker is not single-threaded: llvmpipe's rasterizer threads (one per usable core), the
     frame-writer thread and the ffmpeg encoder use the other cores too. With `one_core`, the batch is
     also run by 1 worker confined to one core (CPU affinity, inherited by its processes), which
-    measures how throughput scales with cores: the 2-worker time against that one.
+    measures how throughput scales with cores: the 2-worker time against that one. With `reference`, the
+    same run also measures how a fixed render loop and a pure-Python loop scale from 1 to 2 processes on
+    this machine (reference_scaling): the ceiling the batch scaling is to be read against.
     """
     import dataclasses
 
@@ -132,11 +134,73 @@ def bench_throughput(run, n_scenes: int, workers_list=(1, 2), progress: bool = T
             frames = sum(_manifest_frames(d))
             out["by_workers"][label] = {"wall_s": wall, "done": res.done, "failed": res.failed,
                                         "scenes_per_hour": 3600 * res.done / wall, "frames_per_s": frames / wall}
+    if reference:
+        out["reference_scaling"] = reference_scaling(run.camera.width, run.camera.height)
     base = out["by_workers"][workers_list[0]]["wall_s"]
     out["speedup"] = {w: base / v["wall_s"] for w, v in out["by_workers"].items()}
     if "1 (one core)" in out["by_workers"]:
         one = out["by_workers"]["1 (one core)"]["wall_s"]
         out["speedup_over_one_core"] = {w: one / v["wall_s"] for w, v in out["by_workers"].items()}
+    return out
+
+
+_SCALING_PROBE = """
+import json, os, sys, time
+args = json.loads(sys.argv[1])
+os.environ["LP_NUM_THREADS"] = str(args["lp_threads"])
+os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
+from simgen.bench import reference_render_ms, _python_kernel
+reference_render_ms(args["w"], args["h"], frames=2)            # warm: imports, EGL, shaders
+time.sleep(max(0.0, args["start_at"] - time.time()))
+t0 = time.time()
+if args["kind"] == "render":
+    reference_render_ms(args["w"], args["h"], frames=args["frames"])
+else:
+    _python_kernel(args["frames"])
+print(json.dumps({"start": t0, "end": time.time()}))
+"""
+
+
+def _python_kernel(n: int) -> int:
+    """A fixed amount of pure-interpreter work (no memory traffic): n x 200 000 loop steps."""
+    acc = 0
+    for _ in range(n):
+        for i in range(200_000):
+            acc = (acc + i * i) % 1_000_003
+    return acc
+
+
+def reference_scaling(width: int, height: int, frames: int = 150, kernel_n: int = 40, lead_s: float = 6.0) -> dict:
+    """How much faster this machine does 2 copies of a fixed job at once than 1: the physical limit of
+    2-worker scaling, measured in the same run as the batches.
+
+    Two jobs, each run as 1 process alone and as 2 processes at once (started together after a warm-up):
+    `render`, the 30-box reference scene rendered `frames` times (llvmpipe threads divided among the
+    processes, as the local executor does), and `python`, a pure-interpreter loop with no memory traffic
+    (two vCPUs that are hyperthreads of one physical core show up here). Scaling = (2 x work / wall of
+    the pair) / (work / wall alone); 2.0 is perfect. The processes start `lead_s` (+ 2 s per process) after
+    they are launched, so that imports and the EGL context are ready in each."""
+    import json
+    import subprocess
+    import sys
+
+    from simgen.core.settings import usable_cores
+
+    cores = usable_cores()
+    out = {}
+    for kind, n in (("render", frames), ("python", kernel_n)):
+        walls = {}
+        for procs in (1, 2):
+            start_at = time.time() + lead_s + 2.0 * procs   # every process warm before it starts
+            args = [{"kind": kind, "frames": n, "w": width, "h": height, "start_at": start_at,
+                     "lp_threads": max(1, cores // procs)} for _ in range(procs)]
+            ps = [subprocess.Popen([sys.executable, "-c", _SCALING_PROBE, json.dumps(a)], stdout=subprocess.PIPE,
+                                   text=True) for a in args]
+            res = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in ps]
+            if any(p.returncode for p in ps):
+                raise RuntimeError(f"scaling probe failed ({kind}, {procs} processes)")
+            walls[procs] = max(r["end"] for r in res) - min(r["start"] for r in res)
+        out[kind] = {"wall_1_s": walls[1], "wall_2_s": walls[2], "scaling": 2.0 * walls[1] / walls[2]}
     return out
 
 
@@ -198,4 +262,8 @@ def format_throughput(res: dict) -> str:
                      f"{v['frames_per_s']:.2f} frames/s, speedup {res['speedup'][w]:.2f}x over 1 worker"
                      + (f", {over_one[w]:.2f}x over 1 worker on one core" if w in over_one else "")
                      + (f", {v['failed']} failed" if v["failed"] else ""))
+    for kind, v in res.get("reference_scaling", {}).items():
+        what = "30-box reference render loop" if kind == "render" else "pure-Python loop"
+        lines.append(f"  machine reference, {what}: 1 process {v['wall_1_s']:.1f} s, 2 at once {v['wall_2_s']:.1f} s "
+                     f"-> 2 processes do {v['scaling']:.2f}x the work of 1")
     return "\n".join(lines)

@@ -1,5 +1,6 @@
 import os
 
+import numpy as np
 import pytest
 
 from simgen.core.settings import usable_cores
@@ -22,3 +23,17 @@ def test_workers_auto_and_llvmpipe_threads_follow_the_cpu_affinity():
         os.sched_setaffinity(0, allowed)
     assert LocalExecutor(1)._lp == len(allowed)
     assert LocalExecutor(len(allowed))._lp == 1
+
+
+@pytest.mark.slow
+def test_reference_scaling_runs_both_jobs_alone_and_in_pairs():
+    """bench throughput's machine reference: each job alone and two at once, in separate processes."""
+    from simgen.bench import reference_scaling
+
+    res = reference_scaling(160, 120, frames=4, kernel_n=1, lead_s=1.0)
+    assert set(res) == {"render", "python"}
+    for v in res.values():
+        assert v["wall_1_s"] > 0 and v["wall_2_s"] > 0
+        # two copies of the same job can at best halve the time per copy (plus timer noise)
+        assert 0.3 < v["scaling"] < 2.3
+        assert np.isclose(v["scaling"], 2 * v["wall_1_s"] / v["wall_2_s"])
