@@ -129,8 +129,10 @@ class ExactViews:
 
 def set_cover(claims: np.ndarray, quality: np.ndarray, cand_xy: np.ndarray, cand_yaw: np.ndarray,
               exact: ExactViews | None, max_exact: int = 400, batch: int = 8,
-              targeted=None) -> tuple[list[tuple[int | tuple, set[int]]], set[int]]:
-    """Lazy greedy set cover. Returns ([(candidate index or (x, y, yaw), object indices it covers)], uncovered).
+              targeted=None) -> tuple[list[tuple[int | tuple, set[int]]], set[int], dict[int, dict]]:
+    """Lazy greedy set cover. Returns ([(candidate index or (x, y, yaw), object indices it covers)], uncovered,
+    {uncovered object index: why}) — why (targeted search only, see no_view_reason) is {"reason": ...,
+    "views": targeted views evaluated, "best_vis": best exact vis among them or None}.
 
     claims (C, N) bool geometric claims; quality (C, N) tie-break scores; cand_xy (C, 2); cand_yaw (C,).
     targeted: callable(object index, n) -> up to n [(xy, yaw, pitch or None)] views to try for an object
@@ -202,16 +204,23 @@ def set_cover(claims: np.ndarray, quality: np.ndarray, cand_xy: np.ndarray, cand
             if g:
                 heapq.heappush(ex, (key(c, g), c))
     n_greedy = exact.n_evals if exact is not None else 0
+    n_views: dict[int, int] = {}
+    best_vis: dict[int, float] = {}      # per object: best vis in its own targeted views (-1 never drawn)
     if exact is not None and targeted is not None:
         # every left-over object's targeted views evaluated in one batch, then a greedy cover of them; a
         # second, wider round (the next 24 views of each) for the objects still left over
         for lo, hi in ((0, 8), (8, 32)):
             if not uncovered:
                 break
-            views = []
+            views, owner = [], []
             for k in sorted(uncovered):
-                views += [(v[0], v[1], v[2] if len(v) > 2 else None) for v in targeted(k, hi)[lo:]]
+                mine = [(v[0], v[1], v[2] if len(v) > 2 else None) for v in targeted(k, hi)[lo:]]
+                views += mine
+                owner += [k] * len(mine)
+                n_views[k] = n_views.get(k, 0) + len(mine)
             res = exact.evaluate(views) if views else []
+            for k, (_cov, vis) in zip(owner, res):
+                best_vis[k] = max(best_vis.get(k, -1.0), vis.get(k, -1.0))
             while uncovered and res:
                 gains = [len(r[0] & uncovered) for r in res]
                 best = int(np.argmax(gains))
@@ -223,4 +232,22 @@ def set_cover(claims: np.ndarray, quality: np.ndarray, cand_xy: np.ndarray, cand
                 uncovered -= s
     log.info("set cover: %d views, %d exact evaluations in the greedy, %d in the targeted search, %d uncovered",
              len(chosen), n_greedy, (exact.n_evals if exact is not None else 0) - n_greedy, len(uncovered))
-    return chosen, uncovered
+    why = {k: no_view_reason(n_views.get(k, 0), best_vis.get(k, -1.0)) for k in sorted(uncovered)} \
+        if exact is not None and targeted is not None else {}
+    return chosen, uncovered, why
+
+
+def no_view_reason(n_views: int, best_vis: float) -> dict:
+    """Why the targeted search found no view of an object (its own views, exact evaluation):
+    `no_framing_view`: no reachable cell within range frames the whole box with enough estimated pixels;
+    `hidden`: in none of its views' renders; `small_or_cut`: drawn, but under the pixel threshold, cut by
+    the image border or too far in all of them; `occluded`: passes those, best vis below the threshold."""
+    if n_views == 0:
+        reason = "no_framing_view"
+    elif best_vis < 0.0:
+        reason = "hidden"
+    elif best_vis == 0.0:
+        reason = "small_or_cut"
+    else:
+        reason = "occluded"
+    return {"reason": reason, "views": int(n_views), "best_vis": round(float(best_vis), 3) if best_vis > 0 else None}

@@ -279,7 +279,7 @@ def _coverage_stops(scene, cfg, grid, reach, free, wall_thickness_m, eye_h, pitc
     reach_xy = grid.xy[reach]
     targeted = (lambda k, n: V.targeted_views(boxes, k, reach_xy, eye_h, pitch, K, cfg.width, cfg.height, cfg, air,
                                               ceiling, n=n)) if exact is not None else None
-    chosen, uncovered = set_cover(claims, quality, cand_xy, cand_yaw, exact, targeted=targeted)
+    chosen, uncovered, why = set_cover(claims, quality, cand_xy, cand_yaw, exact, targeted=targeted)
     # a stop's hold shows at least one delivered frame at the view's exact pose
     hold_s = max(cfg.hold_s, 1.0 / cfg.fps) if cfg.frames <= 0 else cfg.hold_s
     views = []
@@ -306,6 +306,7 @@ def _coverage_stops(scene, cfg, grid, reach, free, wall_thickness_m, eye_h, pitc
             "views_merged": n_merged,
             "evaluator": "gl" if exact is not None else "geometric",
             "no_viewpoint": sorted(int(boxes.ids[k]) for k in uncovered),
+            "no_viewpoint_why": {str(int(boxes.ids[k])): w for k, w in why.items()},
             "tour_length_planned_m": path_length(D, order), "tour_lower_bound_planned_m": mst_lower_bound(D)}
     if cfg.mode == "revisit":
         stops += _revisits(scene, ordered)

@@ -146,3 +146,44 @@ def test_gl_planning_is_deterministic(low_scene):
         a = plan_trajectory(scene, cam, stage_rng(5, "camera"), wall, planner_gl=pgl)
         b = plan_trajectory(scene, cam, stage_rng(5, "camera"), wall, planner_gl=pgl)
     assert a.report == b.report and np.array_equal(a.cam_to_world(), b.cam_to_world())
+
+
+class _BoxAsset:
+    def __init__(self, ex, ey, ez):
+        self.extents_m = (ex, ey, ez)
+        self._m = trimesh.creation.box((ex, ey, ez))
+        self._m.apply_translation((0, 0, ez / 2))
+
+    def mesh(self):
+        return self._m
+
+    @property
+    def parts(self):
+        from simgen.assets.model import Part
+
+        return [Part("body", self._m, MAT)]
+
+
+def test_no_viewpoint_says_why():
+    """A cube shut inside a bigger box is drawn in none of its targeted views: `hidden`; the box itself is
+    covered. The reasons follow the exact evaluation of each object's own views."""
+    from simgen.cameras.cover import no_view_reason
+    from simgen.scenes.model import Door, PlacedObject, Room, Scene
+
+    room = Room("room_0", "office", ((0, 0), (5, 0), (5, 4), (0, 4)), 2.6)
+    door = Door("door_0", ("room_0",), (-0.06, 2.0), (1.0, 0.0), 0.9, 2.0, True)
+    outer, inner = np.eye(4), np.eye(4)
+    outer[:2, 3] = inner[:2, 3] = (3.5, 2.0)
+    inner[2, 3] = 0.2
+    objs = (PlacedObject(1, "crate_0", _BoxAsset(1.0, 1.0, 1.0), outer, "room_0", "floor", None),
+            PlacedObject(2, "cube_0", _BoxAsset(0.3, 0.3, 0.3), inner, "room_0", "floor", None))
+    scene = Scene("t", 0, (room,), (door,), (), objs, ())
+    cam = replace(CameraConfig(), width=320, height=240)
+    with PlannerGL(160, 120) as pgl:
+        rep = plan_trajectory(scene, cam, stage_rng(0, "camera"), 0.12, planner_gl=pgl).report
+    assert rep["planned_targets"] == [1] and rep["no_viewpoint"] == [2]
+    why = rep["no_viewpoint_why"]["2"]
+    assert why["reason"] == "hidden" and why["views"] > 0 and why["best_vis"] is None
+    assert no_view_reason(0, -1.0)["reason"] == "no_framing_view"
+    assert no_view_reason(5, 0.0)["reason"] == "small_or_cut"
+    assert no_view_reason(5, 0.62) == {"reason": "occluded", "views": 5, "best_vis": 0.62}
