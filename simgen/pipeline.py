@@ -217,7 +217,7 @@ def _render_and_write(run: RunConfig, seed: int, traj, poses: np.ndarray, gl: Re
     Returns (frame records, [(pose, timestamp_s, source frame index)] of the delivered frames,
     None or {"record": degradation record, "K": delivered K, "distortion": ..., "fps": ...}).
     """
-    from simgen.annotate.frames import frame_record, visible_stats
+    from simgen.annotate.frames import frame_record, obb_corners, visible_stats
     from simgen.degradations import meter_exposure, parse_degrade
     from simgen.io.media import VideoWriter
     from simgen.io.writer import BackgroundWriter
@@ -225,6 +225,8 @@ def _render_and_write(run: RunConfig, seed: int, traj, poses: np.ndarray, gl: Re
     cam = run.camera
     spec = parse_degrade(run.degrade)
     pending: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    # box corners per object, once per scene (moving objects get theirs per frame from their poses)
+    corners = {oid: obb_corners(obb) for oid, obb in obbs.items()} if dyn is None else None
 
     def rendered():
         for i, pose in enumerate(poses):
@@ -245,7 +247,7 @@ def _render_and_write(run: RunConfig, seed: int, traj, poses: np.ndarray, gl: Re
             dyn.pose_renderer(gl.solo, t_src, objects_only=True)
             frame_obbs = dyn.obbs_at(t_src, obbs)
         solo = gl.solo.counts(traj.K, pose, present)
-        rec = frame_record(k, instance, solo, traj.K, pose, frame_obbs, rooms=rooms, stats=stats)
+        rec = frame_record(k, instance, solo, traj.K, pose, frame_obbs, rooms=rooms, stats=stats, corners=corners)
         if dyn is not None:
             rec["moving_objects"] = dyn.frame_fields(t_src)
         if warp is not None:   # lens distortion: pixels and boxes of the delivered (warped) image

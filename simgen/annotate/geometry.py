@@ -102,7 +102,8 @@ def convex_distance(A: np.ndarray, B: np.ndarray, tol: float = 1e-7, max_iter: i
         if vv < 1e-18:
             return 0.0
         w = A[np.argmin(A @ v)] - B[np.argmax(B @ v)]
-        if vv - float(v @ w) <= tol * max(vv, 1e-12) or any(np.allclose(w, x) for x in W):
+        # w repeats a simplex vertex: np.allclose(w, x) for some row x of W, in one test (finite values)
+        if vv - float(v @ w) <= tol * max(vv, 1e-12) or np.all(np.abs(w - W) <= 1e-8 + 1e-5 * np.abs(W), axis=1).any():
             break
         W = np.vstack([W, w])
         v, W = _closest_on_simplex(W)
@@ -121,20 +122,38 @@ def object_parts(obj: dict) -> list[np.ndarray]:
     return [obb_corners(obj["obb"])]
 
 
+def row_norms(v: np.ndarray) -> np.ndarray:
+    """Euclidean norms of the rows of v (n, 3) float, bit-identical to np.linalg.norm of each row: both
+    are the square root of a BLAS dot product (a stack of (1, 3) @ (3, 1) products is one ddot each;
+    einsum or a sum of squares can round differently)."""
+    v = np.ascontiguousarray(v, dtype=np.float64)
+    return np.sqrt((v[:, None, :] @ v[:, :, None]).reshape(len(v)))
+
+
+def part_boxes(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(lo (n, 3), hi (n, 3)): the axis-aligned box of each convex part."""
+    if not parts:
+        return np.zeros((0, 3)), np.zeros((0, 3))
+    return np.stack([p.min(0) for p in parts]), np.stack([p.max(0) for p in parts])
+
+
 def closest_distance(a: dict, b: dict) -> float:
     """Closest-point distance between two scene.json objects' meshes (metres); boxes pre-filter."""
     pa, pb = object_parts(a), object_parts(b)
-    best = np.inf
+    return closest_parts_distance(pa, part_boxes(pa), pb, part_boxes(pb))
+
+
+def closest_parts_distance(pa: list[np.ndarray], boxes_a, pb: list[np.ndarray], boxes_b) -> float:
+    """closest_distance over convex parts pa, pb with their part_boxes (callers that meet an object
+    in many pairs compute its parts and boxes once)."""
+    (la, ha), (lb, hb) = boxes_a, boxes_b
     # order part pairs by their box gap so that the first ones usually give the minimum
-    boxes_a = [(p.min(0), p.max(0)) for p in pa]
-    boxes_b = [(p.min(0), p.max(0)) for p in pb]
-    pairs = []
-    for i, (la, ha) in enumerate(boxes_a):
-        for j, (lb, hb) in enumerate(boxes_b):
-            gap = np.maximum(0, np.maximum(la - hb, lb - ha))
-            pairs.append((float(np.linalg.norm(gap)), i, j))
-    for gap, i, j in sorted(pairs):
-        if gap >= best:
+    gap = np.maximum(0, np.maximum(la[:, None] - hb[None], lb[None] - ha[:, None]))   # (na, nb, 3)
+    gaps = row_norms(gap.reshape(-1, 3)).tolist()
+    nb = len(pb)
+    best = np.inf
+    for gap_m, i, j in sorted((g, k // nb, k % nb) for k, g in enumerate(gaps)):
+        if gap_m >= best:
             break
         best = min(best, convex_distance(pa[i], pb[j]))
         if best == 0.0:

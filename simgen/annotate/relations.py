@@ -38,6 +38,31 @@ def _aabb_gap(a: dict, b: dict) -> float:
     return float(np.linalg.norm(np.maximum(lo, 0)))
 
 
+class _Solid:
+    """What the pairwise facts read of one object, derived once per object instead of once per pair
+    (the same values the per-pair helpers above compute)."""
+
+    def __init__(self, o: dict):
+        from shapely.geometry import Polygon
+
+        self.o = o
+        self.id = o["id"]
+        self.lo = np.asarray(o["aabb"]["min"], dtype=float)
+        self.hi = np.asarray(o["aabb"]["max"], dtype=float)
+        self.footprint = Polygon(geo.footprint_xy(o))
+        self.center_xy = geo.center(o)[:2]
+        self.fwd = np.asarray(o["obb"]["rotation"])[:2, 0]
+        self.fwd_ok = not np.linalg.norm(self.fwd) < 0.5
+        self._parts = None
+
+    def parts(self):
+        """(convex parts, their part_boxes), on first use (only objects in a near pair need them)."""
+        if self._parts is None:
+            parts = geo.object_parts(self.o)
+            self._parts = (parts, geo.part_boxes(parts))
+        return self._parts
+
+
 def object_relations(scene: dict) -> list[dict]:
     """All facts between the objects of a scene.json dict (structure entries are ignored)."""
     objs = sorted((o for o in scene["objects"] if o.get("kind") == "object"), key=lambda o: o["id"])
@@ -55,31 +80,34 @@ def object_relations(scene: dict) -> list[dict]:
         room = geo.room_of_point(scene, geo.center(o)[:2])
         if room is not None:
             out.append({"type": "in_room", "subject": o["id"], "room": room})
-    for a, b in itertools.combinations(objs, 2):
-        if _aabb_gap(a, b) <= NEAR_M:
-            d = geo.closest_distance(a, b)
+    solids = [_Solid(o) for o in objs]
+    for a, b in itertools.combinations(solids, 2):
+        # _aabb_gap(a, b) <= NEAR_M, then closest_distance(a, b), on the per-object values
+        lo = np.maximum(a.lo - b.hi, b.lo - a.hi)
+        if float(np.linalg.norm(np.maximum(lo, 0))) <= NEAR_M:
+            d = geo.closest_parts_distance(*a.parts(), *b.parts())
             if d <= NEAR_M:
-                out.append({"type": "near", "subject": a["id"], "object": b["id"], "distance_m": round(d, 4)})
+                out.append({"type": "near", "subject": a.id, "object": b.id, "distance_m": round(d, 4)})
         for s, t in ((a, b), (b, a)):
-            gap = s["aabb"]["min"][2] - t["aabb"]["max"][2]
-            if gap >= -0.01 and _footprint_overlap(s, t) > 0.01:
-                out.append({"type": "above", "subject": s["id"], "object": t["id"], "gap_m": round(max(gap, 0.0), 4)})
-                out.append({"type": "below", "subject": t["id"], "object": s["id"], "gap_m": round(max(gap, 0.0), 4)})
-                if s.get("support") != t["id"]:
-                    out.append({"type": "under", "subject": t["id"], "object": s["id"]})
+            gap = s.o["aabb"]["min"][2] - t.o["aabb"]["max"][2]
+            if gap >= -0.01 and float(s.footprint.intersection(t.footprint).area) > 0.01:   # _footprint_overlap
+                out.append({"type": "above", "subject": s.id, "object": t.id, "gap_m": round(max(gap, 0.0), 4)})
+                out.append({"type": "below", "subject": t.id, "object": s.id, "gap_m": round(max(gap, 0.0), 4)})
+                if s.o.get("support") != t.id:
+                    out.append({"type": "under", "subject": t.id, "object": s.id})
         for s, t in ((a, b), (b, a)):   # where s lies in t's own frame
-            fwd = np.asarray(t["obb"]["rotation"])[:2, 0]
-            if np.linalg.norm(fwd) < 0.5:
+            if not t.fwd_ok:
                 continue
-            rel = geo.center(s)[:2] - geo.center(t)[:2]
-            if np.linalg.norm(rel) > OBJECT_FRAME_M or np.linalg.norm(rel) < 1e-6:
+            rel = s.center_xy - t.center_xy
+            dist = np.linalg.norm(rel)
+            if dist > OBJECT_FRAME_M or dist < 1e-6:
                 continue
-            th = geo.signed_angle_deg(fwd, rel)
+            th = geo.signed_angle_deg(t.fwd, rel)
             if min(abs(abs(th) - 45), abs(abs(th) - 135)) < BOUNDARY_MARGIN_DEG:
                 continue
             kind = ("in_front_of" if abs(th) < 45 else "behind" if abs(th) > 135
                     else "left_of" if th > 0 else "right_of")
-            out.append({"type": kind, "subject": s["id"], "object": t["id"], "frame": "object"})
+            out.append({"type": kind, "subject": s.id, "object": t.id, "frame": "object"})
     return out
 
 

@@ -9,8 +9,12 @@ numbers from raw OpenGL with no read-back at all:
   pass's vertex shader statement (`P * V * M * inst_m * position`, float32 uniforms, inst_m the
   identity as pyrender passes it, back faces culled, the same clip planes), so it rasterises to exactly
   the same pixels (the identical expression matters: the shader compiler may reorder float products);
-- colour writes and the depth test are off; a stencil test (`EQUAL 0`, `INCR` on pass) lets each pixel
-  count once, however many of the object's triangles cover it;
+- colour writes and the depth test are off; a stencil test lets each pixel count once, however many of
+  the object's triangles cover it: object k of a frame draws with `NOTEQUAL k`, `REPLACE` on pass, so
+  its first fragment on a pixel passes and marks the pixel k, and its later ones fail. Pixels marked by
+  the objects before it hold other values, so the stencil needs clearing only once per 255 objects
+  (clearing it before every object, `EQUAL 0` / `INCR`, gave the same counts but cost about as much as
+  the drawing: a full-framebuffer masked clear per object on llvmpipe);
 - an occlusion query (GL_SAMPLES_PASSED) on a single-sample framebuffer then returns the pixel count.
 
 tests/render/test_solo.py checks the counts against the rendered instance pass pixel for pixel.
@@ -64,6 +68,7 @@ def projection_matrix(K: np.ndarray, width: int, height: int, znear: float, zfar
 
 
 QUERY_POOL = 64   # occlusion queries in flight per batch
+STENCIL_MARKS = 255   # distinct non-zero 8-bit stencil values: objects drawn between two stencil clears
 
 
 class SoloCounter:
@@ -79,8 +84,9 @@ class SoloCounter:
         self._program = None
         self._fbo = None
         self._rbos: list = []
-        self._objects: dict[int, dict] = {}   # id -> {"vao", "buffers", "count", "pose"}
+        self._objects: dict[int, dict] = {}   # id -> {"vao", "buffers", "count", "pose", "pose_f32"}
         self._query = None
+        self._loc: dict[str, int] = {}        # uniform locations of the program
 
     # -- lifetime -------------------------------------------------------------------------------------
     def __enter__(self) -> "SoloCounter":
@@ -101,6 +107,7 @@ class SoloCounter:
 
             self._gl = GL
             self._program = self._link()
+            self._loc = {n: GL.glGetUniformLocation(self._program, n) for n in ("P", "V", "M")}
             self._fbo = int(GL.glGenFramebuffers(1))
             GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self._fbo)
             colour, stencil = (int(v) for v in GL.glGenRenderbuffers(2))
@@ -161,6 +168,7 @@ class SoloCounter:
             release_platform(self._platform)
             self._platform = self._gl = self._program = self._fbo = self._query = None
             self._rbos = []
+            self._loc = {}
 
     def _require_open(self):
         if self._platform is None:
@@ -207,7 +215,8 @@ class SoloCounter:
             for col in range(4):   # inst_m: the identity, as a constant attribute
                 GL.glDisableVertexAttribArray(1 + col)
             GL.glBindVertexArray(0)
-            self._objects[iid] = {"vao": vao, "buffers": [vbo, ebo], "count": int(faces.size), "pose": base}
+            self._objects[iid] = {"vao": vao, "buffers": [vbo, ebo], "count": int(faces.size), "pose": base,
+                                  "pose_f32": base.astype(np.float32)}
 
     def set_pose(self, instance_id: int, pose: np.ndarray) -> None:
         """Move one object to `pose` (4, 4) world_from_local of its first item."""
@@ -218,6 +227,7 @@ class SoloCounter:
         if pose.shape != (4, 4):
             raise ValueError(f"pose must be (4, 4), got {pose.shape}")
         self._objects[iid]["pose"] = pose
+        self._objects[iid]["pose_f32"] = pose.astype(np.float32)   # the uniform, as counts() uploads it
 
     # -- counting -------------------------------------------------------------------------------------
     def counts(self, K: np.ndarray, cam_to_world_cv: np.ndarray, ids: Sequence[int]) -> dict[int, int]:
@@ -229,7 +239,7 @@ class SoloCounter:
         GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self._fbo)
         GL.glViewport(0, 0, self.width, self.height)
         GL.glUseProgram(self._program)
-        loc = {n: GL.glGetUniformLocation(self._program, n) for n in ("P", "V", "M")}
+        loc = self._loc
         GL.glUniformMatrix4fv(loc["P"], 1, GL.GL_TRUE, P.astype(np.float32))
         GL.glUniformMatrix4fv(loc["V"], 1, GL.GL_TRUE, V.astype(np.float32))
         GL.glColorMask(GL.GL_FALSE, GL.GL_FALSE, GL.GL_FALSE, GL.GL_FALSE)
@@ -241,8 +251,7 @@ class SoloCounter:
         GL.glFrontFace(GL.GL_CCW)
         GL.glEnable(GL.GL_STENCIL_TEST)
         GL.glStencilMask(0xFF)
-        GL.glStencilFunc(GL.GL_EQUAL, 0, 0xFF)
-        GL.glStencilOp(GL.GL_KEEP, GL.GL_KEEP, GL.GL_INCR)
+        GL.glStencilOp(GL.GL_KEEP, GL.GL_KEEP, GL.GL_REPLACE)   # depth test off: a passing fragment marks
         GL.glClearStencil(0)
         out: dict[int, int] = {}
         result = np.zeros(1, dtype=np.uint32)
@@ -253,12 +262,17 @@ class SoloCounter:
             known = [int(i) for i in ids if int(i) in self._objects]
             for col in range(4):   # inst_m = identity: current attribute values (context state), set once
                 GL.glVertexAttrib4f(1 + col, *(1.0 if r == col else 0.0 for r in range(4)))
+            mark = STENCIL_MARKS   # the stencil value of the object being drawn; the first one clears
             for b in range(0, len(known), QUERY_POOL):
                 batch = known[b:b + QUERY_POOL]
                 for q, iid in zip(self._query, batch):
                     obj = self._objects[iid]
-                    GL.glClear(GL.GL_STENCIL_BUFFER_BIT)
-                    GL.glUniformMatrix4fv(loc["M"], 1, GL.GL_TRUE, obj["pose"].astype(np.float32))
+                    if mark == STENCIL_MARKS:   # every mark used since the last clear: start again from 0
+                        GL.glClear(GL.GL_STENCIL_BUFFER_BIT)
+                        mark = 0
+                    mark += 1
+                    GL.glStencilFunc(GL.GL_NOTEQUAL, mark, 0xFF)
+                    GL.glUniformMatrix4fv(loc["M"], 1, GL.GL_TRUE, obj["pose_f32"])
                     GL.glBindVertexArray(obj["vao"])
                     GL.glBeginQuery(GL.GL_SAMPLES_PASSED, q)
                     GL.glDrawElements(GL.GL_TRIANGLES, obj["count"], GL.GL_UNSIGNED_INT, ctypes.c_void_p(0))

@@ -78,3 +78,9 @@ def test_visible_stats_counts_and_pixel_edge_boxes():
     assert visible_stats(inst) == _visible_stats_reference(inst)
     assert visible_stats(np.zeros((4, 4), np.uint16)) == {}
     assert visible_stats(np.full((2, 3), 5, np.uint16)) == {5: (6, [0, 0, 3, 2])}
+    # runs are cut at row ends: an id ending one row and starting the next is two runs, not one
+    wrap = np.array([[0, 0, 4], [4, 0, 0]], np.uint16)
+    assert visible_stats(wrap) == {4: (2, [0, 0, 3, 2])}
+    assert visible_stats(np.zeros((0, 5), np.uint16)) == {}
+    noisy = rng.integers(0, 6, (31, 17)).astype(np.uint16)   # every pixel its own run, often
+    assert visible_stats(noisy) == _visible_stats_reference(noisy)

@@ -63,3 +63,26 @@ def test_set_pose_moves_the_object():
         s.set_pose(7, far_pose)
         far = s.counts(K, pose, [7])[7]
     assert near > 0 and 0.15 < far / near < 0.35
+
+
+def test_counts_many_overlapping_objects_match_one_at_a_time():
+    """More objects than stencil marks (255) in one call, all overlapping on screen: each count is the
+    object's own, as if counted alone (guards the mark-per-object stencil that skips per-object clears)."""
+    W, H = 80, 60
+    K = intrinsics_from_hfov(W, H, 70.0)
+    pose = look_at_cv(np.array([0.0, -3.0, 0.6]), np.array([0.0, 0.0, 0.5]))
+    rng = np.random.default_rng(11)
+    mat = Material(name="paint", color_name="grey", base_color=(0.5, 0.5, 0.5))
+    items = []
+    for iid in range(1, 301):
+        p = np.eye(4)
+        p[:3, 3] = (rng.uniform(-0.4, 0.4), rng.uniform(-0.4, 0.4), rng.uniform(0.2, 0.8))
+        items.append(RenderItem(instance_id=iid, name=f"b{iid}", mesh=trimesh.creation.box(rng.uniform(0.1, 0.5, 3)),
+                                material=mat, pose=p, static=False))
+    ids = list(range(1, 301))
+    with SoloCounter(W, H) as s:
+        s.load(items)
+        together = s.counts(K, pose, ids)
+        alone = {i: s.counts(K, pose, [i])[i] for i in ids}
+    assert min(alone.values()) > 0
+    assert together == alone
