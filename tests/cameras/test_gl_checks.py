@@ -148,35 +148,20 @@ def test_gl_planning_is_deterministic(low_scene):
     assert a.report == b.report and np.array_equal(a.cam_to_world(), b.cam_to_world())
 
 
-class _BoxAsset:
-    def __init__(self, ex, ey, ez):
-        self.extents_m = (ex, ey, ez)
-        self._m = trimesh.creation.box((ex, ey, ez))
-        self._m.apply_translation((0, 0, ez / 2))
-
-    def mesh(self):
-        return self._m
-
-    @property
-    def parts(self):
-        from simgen.assets.model import Part
-
-        return [Part("body", self._m, MAT)]
-
-
 def test_no_viewpoint_says_why():
     """A cube shut inside a bigger box is drawn in none of its targeted views: `hidden`; the box itself is
     covered. The reasons follow the exact evaluation of each object's own views."""
     from simgen.cameras.cover import no_view_reason
     from simgen.scenes.model import Door, PlacedObject, Room, Scene
+    from tests.dynamics.conftest import box_asset
 
     room = Room("room_0", "office", ((0, 0), (5, 0), (5, 4), (0, 4)), 2.6)
     door = Door("door_0", ("room_0",), (-0.06, 2.0), (1.0, 0.0), 0.9, 2.0, True)
     outer, inner = np.eye(4), np.eye(4)
     outer[:2, 3] = inner[:2, 3] = (3.5, 2.0)
     inner[2, 3] = 0.2
-    objs = (PlacedObject(1, "crate_0", _BoxAsset(1.0, 1.0, 1.0), outer, "room_0", "floor", None),
-            PlacedObject(2, "cube_0", _BoxAsset(0.3, 0.3, 0.3), inner, "room_0", "floor", None))
+    objs = (PlacedObject(1, "crate_0", box_asset("crate", (1.0, 1.0, 1.0), 20.0), outer, "room_0", "floor", None),
+            PlacedObject(2, "cube_0", box_asset("cube", (0.3, 0.3, 0.3), 2.0), inner, "room_0", "floor", None))
     scene = Scene("t", 0, (room,), (door,), (), objs, ())
     cam = replace(CameraConfig(), width=320, height=240)
     with PlannerGL(160, 120) as pgl:
