@@ -21,8 +21,9 @@ Modes (CameraConfig.mode, one preset each in cameras/):
 Frame budget: frames = 0 -> the whole walk at fps. frames = N -> N frames spread over the whole
 walk; for the coverage modes every viewpoint gets a frame when it is seen (the rest fill the largest
 gaps), and when N is smaller than the number of viewpoints the ones covering least are left out
-and reported (`not_in_frames`). The walk is capped at max_duration_s: viewpoints that do not fit
-are dropped, least useful first (`dropped_for_time`).
+and reported (`not_in_frames`). The walk is capped at max_duration_s (coverage modes: or
+max_s_per_object x the number of objects, if longer): viewpoints that do not fit are dropped, least
+useful first (`dropped_for_time`).
 """
 
 from __future__ import annotations
@@ -75,6 +76,13 @@ def _frame_times(total_s: float, cfg, stop_times: list[float], priority: list[in
         g = int(np.argmax(gaps))
         times.insert(g + 1, 0.5 * (times[g] + times[g + 1]))
     return np.array(times[:n]), left_out, False
+
+
+def duration_cap_s(cfg, n_objects: int) -> float:
+    """The walk's cap: max_duration_s, or for the coverage modes max_s_per_object x n_objects if longer."""
+    if cfg.mode in COVERAGE_MODES:
+        return max(cfg.max_duration_s, cfg.max_s_per_object * n_objects)
+    return cfg.max_duration_s
 
 
 def _timeline(stops, router, cfg, yaw0: float, pitch: float):
@@ -136,8 +144,10 @@ def plan_trajectory(scene, cfg, rng: np.random.Generator, wall_thickness_m: floa
                           key=lambda i: (-len(stops[i].targets), i))
     pieces, stop_times, rested, knots = _timeline(stops, router, cfg, yaw0, pitch)
     dropped: list[int] = []
+    cap_s = duration_cap_s(cfg, len(scene.objects))
+    report["duration_cap_s"] = cap_s
     if cfg.mode in COVERAGE_MODES:
-        while pieces[-1].t1 > cfg.max_duration_s and len(stops) > 2:
+        while pieces[-1].t1 > cap_s and len(stops) > 2:
             # drop the viewpoint that claims the fewest objects (latest in the tour on ties)
             k = min(range(1, len(stops)), key=lambda i: (len(stops[i].targets), -i))
             dropped.extend(stops[k].targets)
@@ -234,7 +244,7 @@ def _enforce_close_rule(planner_gl, traj, cfg, scene, wall_thickness_m, eye_h, s
             pieces2, stop_times2, _, knots2 = _timeline(stops, router2, cfg, yaw0, pitch)
             traj2, lo2, un2, tot2 = timed(pieces2, stop_times2, knots2)
             frac2 = close_fractions(planner_gl, traj2, cfg)
-            if frac2.max() < frac.max() and tot2 <= cfg.max_duration_s * 1.2:
+            if frac2.max() < frac.max() and tot2 <= duration_cap_s(cfg, len(scene.objects)) * 1.2:
                 traj, left_out, uniform, total, frac, rerouted = traj2, lo2, un2, tot2, frac2, True
     over = np.nonzero(frac > cfg.close_fraction_max)[0]
     info = {"close_check": "planner_gl", "max_close_fraction": float(frac.max()) if len(frac) else 0.0,

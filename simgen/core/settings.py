@@ -93,6 +93,9 @@ class CameraConfig:
     fps: float = 30.0
     frames: int = 0                 # 0 = auto: the whole walk at `fps`
     max_duration_s: float = 90.0
+    # coverage modes: the cap grows to this many seconds per object in the scene when that is longer
+    # (0 = the fixed cap only); dense scenes otherwise lose planned objects to a cap sized for fewer
+    max_s_per_object: float = 0.0
     hfov_deg: float = 70.0
     eye_height_m: Uniform = Uniform(1.55, 1.65)
     pitch_down_deg: Uniform = Uniform(10.0, 20.0)
@@ -135,6 +138,8 @@ class CameraConfig:
             raise ConfigError(f"frames must be 0 (auto) or in 1..100000, got {self.frames}")
         if self.max_duration_s <= 0:
             raise ConfigError(f"max_duration_s must be > 0, got {self.max_duration_s}")
+        if not (0.0 <= self.max_s_per_object <= 60.0):
+            raise ConfigError(f"max_s_per_object must be in [0, 60], got {self.max_s_per_object}")
         if not (10.0 <= self.hfov_deg <= 150.0):
             raise ConfigError(f"hfov_deg must be in [10, 150], got {self.hfov_deg}")
         if self.speed_mps <= 0:

@@ -262,3 +262,24 @@ def test_prune_drops_only_views_the_rest_of_the_walk_covers():
     exact = SimpleNamespace(boxes=SimpleNamespace(ids=np.array([11, 12, 13])), evaluate=evaluate)
     kept, n_out = prune_views(stops, timeline, exact, 0.2, sample_hz=4.0)
     assert n_out == 1 and [st.xy[0] for st in kept] == [xs[0], xs[2], xs[3]]
+
+
+def test_duration_cap_grows_with_the_objects_in_coverage_modes():
+    from simgen.cameras.trajectory import duration_cap_s
+
+    scene = _two_rooms(box_xy=(7.3, 2.5))
+    box = scene.objects[0]
+    more = []
+    for k, xy in enumerate([(7.3, 0.6), (5.0, 2.6)]):
+        pose = np.array(box.pose, dtype=float)
+        pose[:2, 3] = xy
+        more.append(replace(box, id=6 + k, name=f"box_{k + 1}", pose=pose))
+    scene = replace(scene, objects=scene.objects + tuple(more))
+    tight = replace(CFG, max_duration_s=4.0)
+    rep = plan_trajectory(scene, tight, stage_rng(0, "camera"), 0.12).report
+    assert rep["duration_cap_s"] == 4.0 and rep["dropped_for_time"]       # (one viewpoint always stays)
+    per_obj = replace(tight, max_s_per_object=20.0)
+    rep = plan_trajectory(scene, per_obj, stage_rng(0, "camera"), 0.12).report
+    assert rep["duration_cap_s"] == 60.0 and rep["dropped_for_time"] == []
+    assert sorted(rep["planned_targets"]) == [5, 6, 7]
+    assert duration_cap_s(replace(per_obj, mode="orbit"), 3) == 4.0          # baselines keep the fixed cap
