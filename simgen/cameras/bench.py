@@ -55,6 +55,57 @@ def verify_coverage(scene, traj, cam, verifier, verify_hz: float = 2.0) -> dict[
                     cam.cover_max_distance_m)
 
 
+def exhaustive_views(scene, cam, planner_gl, object_ids, wall_thickness_m: float = 0.12,
+                     pitch_step_deg: float = 2.5) -> dict[int, dict]:
+    """The upper bound for single objects: every pose the carrier can reach that frames object o whole,
+    evaluated exactly (simgen.cameras.cover.ExactViews, the planner's margins).
+
+    Poses: every cell of the reachable free grid (planning clearance, reachable from the entrance, eye
+    height = the middle of the preset's range) within cover_max_distance_m - 0.1 of o's centre, looking
+    straight at it, at the first pitch from min_pitch_down_deg to max_pitch_down_deg (`pitch_step_deg`
+    steps) whose projection of o's 8 box corners lies inside the image. Returns {id: {"framing": poses
+    that frame o whole, "covered": those that cover it with the margins, "best_vis": best vis or None}}.
+    No per-pose yaw offsets or other eye heights: vis does not depend on the heading once o is framed whole.
+    """
+    from simgen.cameras.cover import ExactViews
+    from simgen.cameras.freespace import build_grid, free_space
+    from simgen.cameras.trajectory import PLAN_MARGIN_M
+    from simgen.cameras.views import camera_rotation, object_boxes
+
+    eye_h = 0.5 * (cam.eye_height_m.low + cam.eye_height_m.high)
+    grid = build_grid(free_space(scene, cam.clearance_m + PLAN_MARGIN_M, wall_thickness_m, eye_h))
+    entrance = next((d for d in scene.doors if d.entrance), None)
+    start = grid.nearest(np.asarray(entrance.center) + np.asarray(entrance.normal) * (cam.clearance_m + 0.4)
+                         if entrance is not None else grid.xy[0])
+    pos = grid.xy[grid.component_of(start)]
+    boxes = object_boxes(scene)
+    ex = ExactViews(planner_gl, scene, cam, boxes, eye_h, np.deg2rad(cam.pitch_down_deg.low))
+    pitches = np.deg2rad(np.arange(cam.min_pitch_down_deg, cam.max_pitch_down_deg + 1e-6, pitch_step_deg))
+    out = {}
+    for oid in object_ids:
+        k = ex.index[int(oid)]
+        d = boxes.centers[k][None, :2] - pos
+        dist = np.hypot(np.linalg.norm(d, axis=1), boxes.centers[k][2] - eye_h)
+        views = []
+        for j in np.nonzero(dist <= cam.cover_max_distance_m - 0.1)[0]:
+            yaw = float(np.arctan2(d[j, 1], d[j, 0]))
+            for p in pitches:
+                c = (boxes.corners[k] - np.array([pos[j, 0], pos[j, 1], eye_h])) @ camera_rotation(yaw, float(p))
+                z = c[:, 2]
+                if np.any(z <= 0.05):
+                    continue
+                u = ex.K[0, 0] * c[:, 0] / z + ex.K[0, 2]
+                v = ex.K[1, 1] * c[:, 1] / z + ex.K[1, 2]
+                if np.all((u >= 0) & (u <= ex.w) & (v >= 0) & (v <= ex.h)):
+                    views.append((pos[j], yaw, float(p)))
+                    break
+        res = ex.evaluate(views, only={k}) if views else []
+        vis = [r[1].get(k, 0.0) for r in res]
+        out[int(oid)] = {"framing": len(views), "covered": sum(k in r[0] for r in res),
+                         "best_vis": round(float(max(vis)), 3) if vis and max(vis) > 0 else None}
+    return out
+
+
 def bench_trajectory(scene_cfg, cameras: dict, n_seeds: int, run_seed: int = 0, wall_thickness_m: float = 0.12,
                      verify_size: tuple[int, int] = (320, 240), verify_hz: float = 2.0, progress: bool = True,
                      scene_for=None) -> dict:

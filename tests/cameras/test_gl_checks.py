@@ -151,6 +151,7 @@ def test_gl_planning_is_deterministic(low_scene):
 def test_no_viewpoint_says_why():
     """A cube shut inside a bigger box is drawn in none of its targeted views: `hidden`; the box itself is
     covered. The reasons follow the exact evaluation of each object's own views."""
+    from simgen.cameras.bench import exhaustive_views
     from simgen.cameras.cover import no_view_reason
     from simgen.scenes.model import Door, PlacedObject, Room, Scene
     from tests.dynamics.conftest import box_asset
@@ -166,7 +167,11 @@ def test_no_viewpoint_says_why():
     cam = replace(CameraConfig(), width=320, height=240)
     with PlannerGL(160, 120) as pgl:
         rep = plan_trajectory(scene, cam, stage_rng(0, "camera"), 0.12, planner_gl=pgl).report
+        exh = exhaustive_views(scene, cam, pgl, [1, 2], 0.12)
     assert rep["planned_targets"] == [1] and rep["no_viewpoint"] == [2]
+    # the exhaustive check agrees: many poses frame each box; the crate is covered from some, the cube never
+    assert exh[1]["framing"] > 20 and exh[1]["covered"] > 0 and exh[1]["best_vis"] == 1.0
+    assert exh[2]["framing"] > 20 and exh[2]["covered"] == 0 and exh[2]["best_vis"] is None
     why = rep["no_viewpoint_why"]["2"]
     assert why["reason"] == "hidden" and why["views"] > 0 and why["best_vis"] is None
     assert no_view_reason(0, -1.0)["reason"] == "no_framing_view"
