@@ -15,7 +15,7 @@ from simgen.scenes.fill import Box, box_of, place_ceiling_items, place_surface_i
 from simgen.scenes.geometry import NavGrid
 from simgen.scenes.placement import door_passages, door_points, keepouts, opening_boxes
 from simgen.scenes.fill import NAV_CHECK_BELOW_M
-from simgen.scenes.program import RoomProgram, mount_range
+from simgen.scenes.program import RoomProgram, mount_range, row_local
 from simgen.scenes.relations import AROUND_NEAR_M
 from simgen.scenes.solver import FRONT_CLEARANCE_M, Budget, FloorProblem, Unit, clearance_rects, solve_floor
 
@@ -137,11 +137,37 @@ def solve_room(room, prog: RoomProgram, doors, windows, cats, cfg, radius_m: flo
         nu.pair_resampled = True  # type: ignore[attr-defined]
         return nu
 
+    def narrower_row(u: Unit):
+        """A row (kitchen run, bath) whose widest member is resampled narrower (a shorter counter), before
+        a member is let go (which breaks its aligned_row)."""
+        g = u.group  # type: ignore[attr-defined]
+        k = max(u.keys, key=lambda k: items[k].asset.extents_m[1])
+        width = items[k].asset.extents_m[1]
+        best = None
+        for _ in range(NARROWER_PAIR_DRAWS):
+            a = assets.make(items[k].category, rng)
+            if a.extents_m[1] < width - 0.1 and (best is None or a.extents_m[1] < best.extents_m[1]):
+                best = a
+        if best is None:
+            return None
+        items[k].asset = best
+        g.local = row_local([items[m].asset.extents_m for m in u.keys]) + list(g.local[len(u.keys):])
+        shrunk.append({"unit": u.kind, "resampled": items[k].category, "key": k})
+        nu = _unit(u.idx, u.keys, g.local, items, u.wall, u.kind, g.clear_front_m)
+        for a in ("group", "view_range", "view_partner", "keep_clear"):
+            setattr(nu, a, getattr(u, a, None))
+        nu.row_resampled = True  # type: ignore[attr-defined]
+        return nu
+
     def shrink(u: Unit):
-        """A smaller variant: a bed group first resamples its nightstand pair narrower; then a group
-        loses its last member; a single is resampled once."""
+        """A smaller variant: a bed group first resamples its nightstand pair narrower, a row its widest
+        member; then a group loses its last member; a single is resampled once."""
         if u.kind == "bed" and not getattr(u, "pair_resampled", False):
             nu = narrower_pair(u)
+            if nu is not None:
+                return nu
+        if u.kind in ("kitchen_run", "bath") and len(u.keys) >= 2 and not getattr(u, "row_resampled", False):
+            nu = narrower_row(u)
             if nu is not None:
                 return nu
         if u.kind != "single":

@@ -295,3 +295,14 @@ def test_requested_front_clearance_kept_free_by_the_scan():
             box_u.state = st
             inside.append(bool(sat_depth(S.unit_world(1)[0], zone)[0, 0] > 0))
         assert ranked and (not any(inside) if keep else any(inside))
+
+
+def test_row_local_backs_on_one_line():
+    """Row members (a 0.6 m deep counter, a 0.7 m deep stove, a 0.6 m counter) side by side 1 cm apart,
+    centred, backs on one line (x = -0.35): what aligned_row checks and what a re-laid row keeps."""
+    from simgen.scenes.program import row_local
+
+    loc = row_local([(0.6, 1.2, 0.9), (0.7, 0.6, 0.9), (0.6, 0.8, 0.9)])
+    backs = [x - e / 2 for (x, _, _), e in zip(loc, (0.6, 0.7, 0.6))]
+    assert backs == pytest.approx([-0.35] * 3)
+    assert [y for _, y, _ in loc] == pytest.approx([-1.31 + 0.6, -1.31 + 1.21 + 0.3, -1.31 + 1.82 + 0.4])
