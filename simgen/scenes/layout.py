@@ -15,13 +15,15 @@ from simgen.scenes.fill import Box, box_of, place_ceiling_items, place_surface_i
 from simgen.scenes.geometry import NavGrid
 from simgen.scenes.placement import door_passages, door_points, keepouts, opening_boxes
 from simgen.scenes.fill import NAV_CHECK_BELOW_M
-from simgen.scenes.program import RoomProgram, mount_range
+from simgen.scenes.program import RoomProgram, mount_range, row_local
 from simgen.scenes.relations import AROUND_NEAR_M
 from simgen.scenes.solver import FRONT_CLEARANCE_M, Budget, FloorProblem, Unit, clearance_rects, solve_floor
 
 
 NEAR_SCAN_FRACTION = 0.7    # a let-go member's `near` is scanned at 70 % of its distance (SAT separation
 #                             under-reads corner-to-corner distances by up to 1/sqrt(2))
+NARROWER_PAIR_DRAWS = 4    # nightstand variants drawn for a narrower matching pair beside a bed that does not fit
+SAME_LINE_SCAN_M = 0.03     # a let-go row member's back on the row's line, scanned within 3 cm (evaluated: 5 cm)
 
 
 def _unit(idx: int, keys, local_poses, items_by_key, wall: bool, kind: str, group_clear: float = 0.0) -> Unit:
@@ -68,8 +70,13 @@ def solve_room(room, prog: RoomProgram, doors, windows, cats, cfg, radius_m: flo
     units = []
     queued: set[int] = set()
 
+    walled = {r["subject"] for r in prog.relations if r["type"] == "against_wall"}
+
     def add_single(it):
         units.append(_unit(len(units), [it.key], [(0.0, 0.0, 0.0)], items, cats[it.category].against_wall, "single"))
+        # a wall-side single tied by faces / distance relations and not itself asked to stand against a
+        # wall (the TV stand) may stand off the wall when its relations hold at no wall pose
+        units[-1].may_stand_off = it.key in partners and it.key not in walled  # type: ignore[attr-defined]
         queued.add(it.key)
 
     # wall groups claim the walls first, then free-standing groups claim the middle, then singles
@@ -77,6 +84,9 @@ def solve_room(room, prog: RoomProgram, doors, windows, cats, cfg, radius_m: flo
                                                 -sum(np.prod(items[k].asset.extents_m[:2]) for k in g.keys))):
         units.append(_unit(len(units), g.keys, g.local, items, g.against_wall, g.kind, g.clear_front_m))
         units[-1].group = g  # type: ignore[attr-defined]
+        # a front clearance requested as a relation (the bed's) is kept free of later units
+        units[-1].keep_clear = any(  # type: ignore[attr-defined]
+            r["type"] == "front_clearance" and r["subject"] == g.keys[0] for r in prog.relations)
         if g.kind == "lounge" and any(items[k].category == "tv_stand" for k in items):
             # the sofa looks at a wall 1.8-4 m away (plus the TV stand's depth): room for the TV unit
             units[-1].view_range = (2.3, 4.2)  # type: ignore[attr-defined]
@@ -92,8 +102,74 @@ def solve_room(room, prog: RoomProgram, doors, windows, cats, cfg, radius_m: flo
 
     shrunk = []                            # what shrink() did, for the report
 
+    def narrower_pair(u: Unit):
+        """The bed group with its two nightstands (a requested symmetric pair) resampled as one narrower
+        matching pair that still holds their lamps, before a nightstand is let go (which breaks the pair)."""
+        g = u.group  # type: ignore[attr-defined]
+        ns = [k for k in u.keys[1:] if items[k].category == "nightstand"]
+        if len(ns) != 2 or len(u.keys) != 3:
+            return None
+        lamps = [it for it in prog.items if it.support_key in ns]
+
+        def holds(a) -> bool:                  # every lamp's footprint fits the top in some right angle
+            tops = [np.ptp(np.asarray(sp.polygon), axis=0) for sp in a.supports]
+            return all(any(sp.clearance_m >= it.asset.extents_m[2] and (
+                (t >= it.asset.extents_m[:2]).all() or (t >= it.asset.extents_m[1::-1]).all())
+                for sp, t in zip(a.supports, tops)) for it in lamps)
+
+        width = max(items[k].asset.extents_m[1] for k in ns)
+        best = None
+        for _ in range(NARROWER_PAIR_DRAWS):
+            a = assets.make("nightstand", rng)
+            if a.extents_m[1] < width - 0.02 and holds(a) and (best is None or a.extents_m[1] < best.extents_m[1]):
+                best = a
+        if best is None:
+            return None
+        bx, by = items[u.keys[0]].asset.extents_m[:2]
+        nx, ny = best.extents_m[:2]
+        for k, side in zip(ns, (-1, 1)):
+            items[k].asset = best
+            g.local[u.keys.index(k)] = (-bx / 2 + nx / 2, side * (by / 2 + ny / 2 + 0.03), 0.0)
+        shrunk.append({"unit": u.kind, "resampled": "nightstand", "keys": ns})
+        nu = _unit(u.idx, u.keys, g.local, items, u.wall, u.kind, g.clear_front_m)
+        for a in ("group", "view_range", "view_partner", "keep_clear"):
+            setattr(nu, a, getattr(u, a, None))
+        nu.pair_resampled = True  # type: ignore[attr-defined]
+        return nu
+
+    def narrower_row(u: Unit):
+        """A row (kitchen run, bath) whose widest member is resampled narrower (a shorter counter), before
+        a member is let go (which breaks its aligned_row)."""
+        g = u.group  # type: ignore[attr-defined]
+        k = max(u.keys, key=lambda k: items[k].asset.extents_m[1])
+        width = items[k].asset.extents_m[1]
+        best = None
+        for _ in range(NARROWER_PAIR_DRAWS):
+            a = assets.make(items[k].category, rng)
+            if a.extents_m[1] < width - 0.1 and (best is None or a.extents_m[1] < best.extents_m[1]):
+                best = a
+        if best is None:
+            return None
+        items[k].asset = best
+        g.local = row_local([items[m].asset.extents_m for m in u.keys]) + list(g.local[len(u.keys):])
+        shrunk.append({"unit": u.kind, "resampled": items[k].category, "key": k})
+        nu = _unit(u.idx, u.keys, g.local, items, u.wall, u.kind, g.clear_front_m)
+        for a in ("group", "view_range", "view_partner", "keep_clear"):
+            setattr(nu, a, getattr(u, a, None))
+        nu.row_resampled = True  # type: ignore[attr-defined]
+        return nu
+
     def shrink(u: Unit):
-        """A smaller variant: a group loses its last member; a single is resampled once."""
+        """A smaller variant: a bed group first resamples its nightstand pair narrower, a row its widest
+        member; then a group loses its last member; a single is resampled once."""
+        if u.kind == "bed" and not getattr(u, "pair_resampled", False):
+            nu = narrower_pair(u)
+            if nu is not None:
+                return nu
+        if u.kind in ("kitchen_run", "bath") and len(u.keys) >= 2 and not getattr(u, "row_resampled", False):
+            nu = narrower_row(u)
+            if nu is not None:
+                return nu
         if u.kind != "single":
             if len(u.keys) <= 1:
                 return None
@@ -109,14 +185,20 @@ def solve_room(room, prog: RoomProgram, doors, windows, cats, cfg, radius_m: flo
                 elif r["type"] == "around" and k_out in r["object"]:
                     near_m = NEAR_SCAN_FRACTION * AROUND_NEAR_M
                     prob.relations.append(("near", k_out, r["subject"], {"max_m": near_m}))
-            units.append(_unit(len(units), [k_out], [(0.0, 0.0, 0.0)], items, cats[it_out.category].against_wall,
-                               "single"))
+                elif r["type"] == "aligned_row" and k_out in r["object"]:
+                    # a row member left out keeps its back on the row's line (the same wall, past a door)
+                    prob.relations.append(("same_line", k_out, r["subject"], {"tol_m": SAME_LINE_SCAN_M}))
+            # tried right after its group, before other units take the floor around the group
+            j = next(n for n, x in enumerate(units) if x is u)
+            units.insert(j + 1, _unit(len(units), [k_out], [(0.0, 0.0, 0.0)], items,
+                                      cats[it_out.category].against_wall, "single"))
             g = u.group  # type: ignore[attr-defined]
             g.keys = list(u.keys[:-1])     # the group record lists only the members laid out with it
             nu = _unit(u.idx, u.keys[:-1], g.local[:len(u.keys) - 1], items, u.wall, u.kind, g.clear_front_m)
             nu.group = g  # type: ignore[attr-defined]
             nu.view_range = getattr(u, "view_range", None)  # type: ignore[attr-defined]
             nu.view_partner = getattr(u, "view_partner", None)  # type: ignore[attr-defined]
+            nu.keep_clear = getattr(u, "keep_clear", False)  # type: ignore[attr-defined]
             return nu
         if getattr(u, "resampled", False):
             return None
@@ -128,6 +210,7 @@ def solve_room(room, prog: RoomProgram, doors, windows, cats, cfg, radius_m: flo
         shrunk.append({"unit": "single", "resampled": it.category, "key": it.key})
         nu = _unit(u.idx, u.keys, [(0.0, 0.0, 0.0)], items, u.wall, "single")
         nu.resampled = True  # type: ignore[attr-defined]
+        nu.may_stand_off = getattr(u, "may_stand_off", False)  # type: ignore[attr-defined]
         return nu
 
     static, static_h, _ = keepouts(room, doors, windows, cfg.wall_thickness_m)

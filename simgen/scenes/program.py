@@ -321,6 +321,18 @@ def _lounge(b: _Builder, gid: str) -> GroupSpec | None:
     return GroupSpec(gid, "lounge", keys, local, against_wall=True, clear_front_m=0.0)
 
 
+def row_local(extents) -> list[tuple[float, float, float]]:
+    """Member poses (x, y, yaw) in a row's unit frame: side by side 1 cm apart, backs on one line (the
+    wall), centred on the row. extents: each member's (x, y, z) size (m)."""
+    depth = max(e[0] for e in extents)
+    width = sum(e[1] for e in extents) + 0.01 * (len(extents) - 1)
+    out, y = [], -width / 2
+    for e in extents:
+        out.append((-depth / 2 + e[0] / 2, y + e[1] / 2, 0.0))
+        y += e[1] + 0.01
+    return out
+
+
 def _row(b: _Builder, gid: str, kind: str, cats: list[str]) -> GroupSpec | None:
     its = [b.item(c, group=gid) for c in cats]
     its = [i for i in its if i is not None]
@@ -336,12 +348,8 @@ def _row(b: _Builder, gid: str, kind: str, cats: list[str]) -> GroupSpec | None:
     depth = max(i.asset.extents_m[0] for i in its)
     width = sum(i.asset.extents_m[1] for i in its) + 0.01 * (len(its) - 1)
     b.used_m2 += (depth + 0.7 + GROUP_MARGIN_M) * (width + 0.2)
-    keys, local, y = [], [], -width / 2
-    for i in its:
-        ex, ey = i.asset.extents_m[:2]
-        keys.append(i.key)
-        local.append((-depth / 2 + ex / 2, y + ey / 2, 0.0))
-        y += ey + 0.01
+    keys = [i.key for i in its]
+    local = row_local([i.asset.extents_m for i in its])
     if len(keys) >= 2:
         b.rel("aligned_row", keys[0], keys[1:])
     return GroupSpec(gid, kind, keys, local, against_wall=True, clear_front_m=0.7)

@@ -130,6 +130,17 @@ def rect_poses(rects: dict) -> dict[int, tuple[float, float, float]]:
     return {k: (float(r[0]), float(r[1]), float(r[4])) for k, r in rects.items()}
 
 
+def same_line(rects: np.ndarray, ref: np.ndarray, tol_m: float) -> np.ndarray:
+    """(N,) bool: rects (N, 5) parallel to the rect ref (5,) (within 3 deg) with their backs (-x side)
+    on ref's back line within tol_m (a row's members against one wall; relations.py: aligned_row)."""
+    fa = np.column_stack([np.cos(rects[:, 4]), np.sin(rects[:, 4])])
+    fb = np.array([np.cos(ref[4]), np.sin(ref[4])])
+    back_a = rects[:, :2] - fa * rects[:, 2:3]
+    back_b = ref[:2] - fb * ref[2]
+    dyaw = np.abs((rects[:, 4] - ref[4] + np.pi) % (2 * np.pi) - np.pi)
+    return (np.abs((back_a - back_b) @ fb) <= tol_m) & (dyaw <= np.deg2rad(3.0))
+
+
 def relations_hold(prob, u, P: np.ndarray, partner_poses: dict, partner_rects: dict | None = None) -> np.ndarray:
     """(N,) bool: at poses P (N, 3) of unit u, every `faces` / `distance_range` relation between a member
     of u and an already placed partner ({key: (x, y, yaw)}) holds with a margin (by centres, as the
@@ -142,6 +153,10 @@ def relations_hold(prob, u, P: np.ndarray, partner_poses: dict, partner_rects: d
         if rtype == "near":
             if partner_rects is not None and a in pos and b in partner_rects:
                 ok &= -sat_depth(W[:, u.keys.index(a)], partner_rects[b][None])[:, 0] <= prm["max_m"]
+            continue
+        if rtype == "same_line":
+            if partner_rects is not None and a in pos and b in partner_rects:
+                ok &= same_line(W[:, u.keys.index(a)], partner_rects[b], prm["tol_m"])
             continue
         if a in pos and b in partner_poses:
             (ax, ay, ayaw), (bx, by, _) = pos[a], partner_poses[b]
@@ -158,33 +173,71 @@ def relations_hold(prob, u, P: np.ndarray, partner_poses: dict, partner_rects: d
     return ok
 
 
-def facing_wall_ok(prob, u, P: np.ndarray, others: np.ndarray, gap_m: float, view_range) -> np.ndarray:
-    """(N,) bool: at poses P of unit u, the wall straight ahead is view_range[0]-[1] m away and, when u has a
-    `view_partner` unit (the sofa's TV stand), that unit fits against it right across (so that the partner's
-    own scan finds a pose where faces / distance_range hold)."""
+VIEW_OFFSETS_M = (0.0, -0.3, 0.3, -0.6, 0.6, -0.9, 0.9, -1.2, 1.2)   # partner spots across, sideways
+VIEW_FREE_DIST_M = (3.8, 3.3, 2.8, 2.3, 1.9)     # free-standing partner spots straight ahead (from the centre)
+VIEW_ANGLE_RAD = np.deg2rad(22.0)               # sideways spots: under the 25 deg scan margin of `faces`
+
+
+def _view_distance(prob, u, v) -> tuple[float, float]:
+    """(min, max) centre distance (m) of u's anchor and its view partner v by their distance_range
+    relation (with the scan margin), else the TV range 1.8-4 m."""
+    for rtype, a, b, prm in prob.relations:
+        if rtype == "distance_range" and {a, b} == {u.keys[0], v.keys[0]}:
+            return prm["min_m"] + DISTANCE_MARGIN_M, prm["max_m"] - DISTANCE_MARGIN_M
+    return 1.8 + DISTANCE_MARGIN_M, 4.0 - DISTANCE_MARGIN_M
+
+
+def facing_wall_ok(prob, u, P: np.ndarray, others: np.ndarray, gap_m: float, view_range):
+    """Where unit u at poses P (N, 3) leaves room for its `view_partner` (the sofa's TV stand), as two
+    (N,) bool masks (at_wall, free):
+    - at_wall: the partner fits against the wall ahead at a spot where it would face u and u would face
+      it (straight across or up to VIEW_ANGLE_RAD sideways, VIEW_OFFSETS_M) at a centre distance within
+      their distance_range (with the scan margin);
+    - free: the partner fits free-standing straight ahead at one of VIEW_FREE_DIST_M (for the partner's
+      stand-off fallback when no wall spot holds the relations).
+    Without a partner: at_wall = the wall straight ahead is view_range[0]-[1] m away, free = False."""
     from simgen.scenes.solver import WALL_GAP_M
 
     d = np.array([prob.ray_to_wall(x, y, yaw) for x, y, yaw in P])
-    ok = (d >= view_range[0]) & (d <= view_range[1])
     v = getattr(u, "view_partner", None)
-    if v is None or not ok.any():
-        return ok
-    j = np.flatnonzero(ok)
-    fwd = np.column_stack([np.cos(P[j, 2]), np.sin(P[j, 2])])
-    back = d[j] - WALL_GAP_M + v.bounds[0]               # the partner's centre: its back flush with that wall
-    Q = np.column_stack([P[j, :2] + fwd * back[:, None], P[j, 2] + np.pi])
-    fits, _ = feasible(prob, v, Q, others, gap_m)
-    ok[j] = fits
-    return ok
+    if v is None:
+        return (d >= view_range[0]) & (d <= view_range[1]), np.zeros(len(P), bool)
+    lo, hi = _view_distance(prob, u, v)
+    fwd = np.column_stack([np.cos(P[:, 2]), np.sin(P[:, 2])])
+    left = np.column_stack([-fwd[:, 1], fwd[:, 0]])
+    back = d - WALL_GAP_M + v.bounds[0]             # the partner's centre ahead with its back flush with that wall
+    at_wall = np.zeros(len(P), bool)
+    free = np.zeros(len(P), bool)
+    for offs, ahead, mask in ((VIEW_OFFSETS_M, None, at_wall), ((0.0,), VIEW_FREE_DIST_M, free)):
+        spots = []                                  # (pose index, x, y, yaw) of the partner
+        for o in offs:
+            for t in (ahead or (None,)):
+                a = back if t is None else np.minimum(back, t)
+                dist = np.hypot(a, o)
+                ok = (dist >= lo) & (dist <= hi) & (np.arctan2(abs(o), a) <= VIEW_ANGLE_RAD)
+                j = np.flatnonzero(ok)
+                c = P[j, :2] + fwd[j] * a[j, None] + left[j] * o
+                spots.append(np.column_stack([j, c, P[j, 2] + np.pi]))
+        S = np.concatenate(spots) if spots else np.zeros((0, 4))
+        if len(S):
+            fits, _ = feasible(prob, v, S[:, 1:], others, gap_m)
+            mask[S[fits, 0].astype(int)] = True
+    return at_wall, free & ~at_wall
 
 
 def ranked_states(prob, S, u, i: int, placed: list[int], rng: np.random.Generator, budget, gap_m: float,
-                  n_score: int = 24, snug_weight: float = 1.0) -> list[tuple]:
-    """Feasible states of unit u (index i) best first, scored on up to n_score sampled poses."""
+                  n_score: int = 24, snug_weight: float = 1.0, info: dict | None = None) -> list[tuple]:
+    """Feasible states of unit u (index i) best first, scored on up to n_score sampled poses.
+    info (optional, filled in): "tied" whether u has relations to placed partners, "n_held" how many of
+    the leading states hold them all (0 when none does)."""
+    if info is not None:
+        info.update(tied=False, n_held=0)
     states, P = candidate_states(prob, u, rng)
     if len(states) == 0:
         return []
     R = S.world(placed)[0] if placed else np.zeros((0, 5))
+    if placed:                                 # requested front clearances stay free (relations.py)
+        R = np.concatenate([R, S.kept_clear(placed)])
     ok, snug = feasible(prob, u, P, R, gap_m)
     budget.spend(int(np.ceil(len(states) / POSES_PER_EVAL)))
     idx = np.flatnonzero(ok)
@@ -192,20 +245,28 @@ def ranked_states(prob, S, u, i: int, placed: list[int], rng: np.random.Generato
         return []
     rel_keys = {k for _, a, b, _ in prob.relations for k in (a, b)}
     groups = [idx]
+    n_lead = 0                                 # how many leading groups hold every relation
     vr = getattr(u, "view_range", None)
     if rel_keys & set(u.keys) or vr is not None:   # units tied by relations: score more feasible poses (120)
         n_score = max(n_score, 120)
         rects = S.member_rects(placed)
         held = relations_hold(prob, u, P[idx], rect_poses(rects), rects)
-        if vr is not None:                     # a sofa that must look at a wall vr[0]-vr[1] m away (the TV's)
-            held &= facing_wall_ok(prob, u, P[idx], R, gap_m, vr)
-        if held.any():                         # poses where every relation to a placed partner holds first
-            groups = [idx[held], idx[~held]]
+        tiers = [held]
+        if vr is not None:                     # a sofa with room ahead for its TV unit: at a wall, else free
+            at_wall, free = facing_wall_ok(prob, u, P[idx], R, gap_m, vr)
+            tiers = [held & at_wall, held & free]
+        if any(t.any() for t in tiers):        # poses where every relation to a placed partner holds first
+            groups = [idx[t] for t in tiers] + [idx[~np.any(tiers, axis=0)]]
+            n_lead = len(tiers)
+        if info is not None:
+            info["tied"] = True
     w_snug = snug_weight if (u.wall or u.kind == "single") else 0.0      # free groups may stand mid-room
     out = []
-    for g in groups:
-        if len(g) == 0 or len(out) >= 20:
+    for gi, g in enumerate(groups):
+        if len(out) >= 20:
             break
+        if len(g) == 0:
+            continue
         # half the sample are the snuggest poses, half uniformly random (relations may want the middle)
         order = g[np.argsort(snug[g] + rng.uniform(0, 0.02, len(g)), kind="stable")]
         pick = list(order[: n_score // 2])
@@ -219,4 +280,6 @@ def ranked_states(prob, S, u, i: int, placed: list[int], rng: np.random.Generato
             scored.append((S.soft(placed + [i]) + w_snug * float(min(snug[j], 1.0)), int(j)))
         scored.sort()
         out += [states[j] for _, j in scored]
+        if info is not None and gi < n_lead:
+            info["n_held"] = len(out)
     return out

@@ -14,6 +14,7 @@ reported (a run that hits it is no longer guaranteed to be reproducible, but it 
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 
@@ -22,7 +23,7 @@ import shapely
 from shapely.geometry import Polygon
 
 from simgen.scenes.geometry import NavGrid, compose, corners, point_depth, sat_depth
-from simgen.scenes.scan import DISTANCE_MARGIN_M, FACES_MARGIN_RAD, ranked_states, rect_poses
+from simgen.scenes.scan import DISTANCE_MARGIN_M, FACES_MARGIN_RAD, ranked_states, rect_poses, same_line
 
 GAP_M = 0.02
 RELATION_STEP = 0.5        # soft-score step where a faces / distance_range relation breaks
@@ -185,6 +186,9 @@ class State:
             other = cown[:, None] != own[None, :]
             s += w["clearance"] * float(np.clip(d, 0, None)[other].sum())
             s += w["clearance"] * p.oob(C)
+            kept = np.array([getattr(self.units[o], "keep_clear", False) for o in cown])
+            if kept.any():                     # a requested front clearance (the bed's): a step where it breaks
+                s += w["clearance"] * RELATION_STEP * int(((d[kept] > 0) & other[kept]).any(axis=1).sum())
         for i in placed:
             u = self.units[i]
             if u.state[0] == "free":
@@ -211,6 +215,9 @@ class State:
                     out = max(0.0, sep - prm["max_m"])
                     s += w["distance"] * (out + RELATION_STEP * (out > 0))
                     continue
+                if rtype == "same_line":           # a let-go row member off its row's line
+                    s += w["distance"] * RELATION_STEP * float(not same_line(rects[a][None], rects[b], prm["tol_m"])[0])
+                    continue
                 (ax, ay, ayaw), (bx, by, _) = pos[a], pos[b]
                 # a continuous pull plus a step where the predicate (with its margin) breaks, so that the
                 # annealing does not trade a held relation for a little clearance
@@ -224,6 +231,13 @@ class State:
                     out = max(0.0, dd - prm["max_m"] + m) + max(0.0, prm["min_m"] + m - dd)
                     s += w["distance"] * (out + RELATION_STEP * (out > 0))
         return s
+
+    def kept_clear(self, placed: list[int]) -> np.ndarray:
+        """(m, 5) world rects of the requested front clearances (keep_clear units) of the placed units:
+        kept free of later units by the scan."""
+        out = [self.unit_world(i)[1] for i in placed if getattr(self.units[i], "keep_clear", False)
+               and self.unit_world(i)[1] is not None]
+        return np.concatenate(out) if out else np.zeros((0, 5))
 
     def member_rects(self, placed: list[int]) -> dict[int, np.ndarray]:
         """{item key: world rect (5,)} of the members of the placed units."""
@@ -299,7 +313,7 @@ def solve_floor(prob: FloorProblem, units: list[Unit], rng: np.random.Generator,
     placed: list[int] = []
     dropped: list[int] = []
     rep = {"construction_evals": 0, "sa_evals": 0, "accepted_moves": 0, "dropped_units": [], "nav_rejects": 0,
-           "shrunk_units": 0}
+           "shrunk_units": 0, "stood_off": []}
 
     def place_first_walkable(i: int, states) -> bool:
         """Put unit i in the first of `states` that keeps the room walkable (checked last, it is costly)."""
@@ -312,9 +326,34 @@ def solve_floor(prob: FloorProblem, units: list[Unit], rng: np.random.Generator,
             rep["nav_rejects"] += 1
         return False
 
+    def stand_off(i: int) -> bool:
+        """A wall single whose relations hold at no wall pose, placed free-standing (off the wall) at a
+        pose where they all hold (a TV stand set forward into a room too deep for the 1.8-4 m range)."""
+        u = units[i]
+        fu = dataclasses.replace(u, wall=False, state=())
+        for a in ("group", "view_range", "view_partner", "resampled", "may_stand_off"):
+            if hasattr(u, a):
+                setattr(fu, a, getattr(u, a))
+        units[i] = fu
+        info: dict = {}
+        ranked = ranked_states(prob, S, fu, i, placed, rng, budget, GAP_M, info=info)
+
+        def back_gap(st) -> float:            # free floor behind it: as close to a wall as it can be
+            return prob.ray_to_wall(st[1], st[2], st[3] + np.pi) - fu.bounds[1]
+
+        held = sorted(ranked[:info["n_held"]], key=back_gap)
+        if held and place_first_walkable(i, held[:30]):
+            rep["stood_off"] += fu.keys
+            return True
+        units[i] = u
+        return False
+
     def try_insert(i: int, k: int) -> bool:
         u = units[i]
-        ranked = ranked_states(prob, S, u, i, placed, rng, budget, GAP_M)
+        info: dict = {}
+        ranked = ranked_states(prob, S, u, i, placed, rng, budget, GAP_M, info=info)
+        if u.wall and getattr(u, "may_stand_off", False) and info["tied"] and not info["n_held"] and stand_off(i):
+            return True
         if ranked:   # the best feasible poses, then a spread of the rest
             return place_first_walkable(i, ranked[:10] + ranked[10::4][:10])
         cands = []

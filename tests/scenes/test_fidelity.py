@@ -194,3 +194,115 @@ def test_dining_chairs_sized_to_the_room():
 
     seed = next(s for s in range(50) if n_chairs(8.0, 8.0, s) >= 4)    # a draw with a big table setting
     assert n_chairs(3.4, 3.4, seed) < n_chairs(8.0, 8.0, seed)
+
+
+def _faces_deg(a, b):
+    """Angle (deg) between a's heading and the direction to b; a, b: (x, y, yaw)."""
+    ang = np.arctan2(b[1] - a[1], b[0] - a[0]) - a[2]
+    return float(np.degrees(abs((ang + np.pi) % (2 * np.pi) - np.pi)))
+
+
+def _sofa_tv(w, h):
+    """A sofa unit (0) with its TV stand (1) as view partner, tied by faces both ways and 1.8-4 m."""
+    from simgen.scenes.scan import facing_wall_ok  # noqa: F401  (the function under test)
+
+    prob = _problem(w, h)
+    prob.relations = [("faces", 1, 0, {}), ("distance_range", 1, 0, {"min_m": 1.8, "max_m": 4.0}),
+                      ("faces", 0, 1, {})]
+    sofa, tv = _unit(0, 0.45, 1.0, wall=True), _unit(1, 0.2, 0.6, wall=True)
+    sofa.view_range, sofa.view_partner = (2.3, 4.2), tv
+    return prob, sofa, tv
+
+
+def test_facing_wall_ok_known_answers():
+    """A sofa at the x = 0 wall looking +x: in a 4 m deep room the TV stand fits at the far wall 3.3 m
+    away (at_wall); in a 4.8 m deep room the far wall puts it 4.1 m away (> 3.95 m with the margin), so
+    only a free-standing spot ahead is offered; a keep-out straight across still leaves a spot sideways
+    within the faces margin."""
+    from simgen.scenes.scan import facing_wall_ok
+
+    P = np.array([[0.47, 1.5, 0.0]])
+    prob, sofa, _ = _sofa_tv(4.0, 3.0)
+    at_wall, free = facing_wall_ok(prob, sofa, P, np.zeros((0, 5)), 0.02, sofa.view_range)
+    assert at_wall.tolist() == [True] and free.tolist() == [False]
+    prob, sofa, _ = _sofa_tv(4.8, 3.0)
+    at_wall, free = facing_wall_ok(prob, sofa, P, np.zeros((0, 5)), 0.02, sofa.view_range)
+    assert at_wall.tolist() == [False] and free.tolist() == [True]
+    prob, sofa, _ = _sofa_tv(4.0, 4.0)
+    P = np.array([[0.47, 2.0, 0.0]])
+    blocked = np.array([[3.7, 2.0, 0.3, 0.5, 0.0]])           # a cabinet straight across (y 1.5-2.5)
+    at_wall, _ = facing_wall_ok(prob, sofa, P, blocked, 0.02, sofa.view_range)
+    assert at_wall.tolist() == [True]                          # the stand fits 0.9-1.2 m to the side
+
+
+def test_tv_stand_stands_off_the_wall_when_no_wall_pose_holds():
+    """Sofa and TV stand in a 4.8 x 4.8 m room: every wall is 4.8 m from the one opposite, so a stand
+    against a wall is >= 4.1 m from the sofa's centre (distance_range 1.8-4 m fails). With
+    may_stand_off the stand is placed free-standing, facing the sofa, within range and near the wall behind
+    it; without it, the relations cannot all hold."""
+    for may in (True, False):
+        prob, sofa, tv = _sofa_tv(4.8, 4.8)
+        tv.may_stand_off = may
+        units = [sofa, tv]
+        placed, rep = solve_floor(prob, units, np.random.default_rng(0), Budget(3000, 30.0))
+        assert placed == [0, 1] and rep["final_violation"] == 0.0
+        S = State(prob, units)                 # (the solver swaps in the free-standing variant)
+        pos = S.member_poses(placed)
+        d = float(np.hypot(pos[1][0] - pos[0][0], pos[1][1] - pos[0][1]))
+        held = 1.8 <= d <= 4.0 and _faces_deg(pos[1], pos[0]) <= 30 and _faces_deg(pos[0], pos[1]) <= 30
+        if may:
+            assert rep["stood_off"] == [1] and held
+            back = prob.ray_to_wall(pos[1][0], pos[1][1], pos[1][2] + np.pi) - 0.2
+            assert 0.1 < back < 0.8            # off the wall (>= 0.18 m for the range), not mid-room (2.4 m)
+        else:
+            assert rep["stood_off"] == [] and not held
+
+
+def test_same_line_known_answers():
+    """Backs on one line: a unit on the same wall (backs flush, any offset along it) holds; one 10 cm
+    proud of it, turned by 10 degrees, or on another wall does not."""
+    from simgen.scenes.scan import same_line
+
+    ref = np.array([1.0, 0.32, 0.3, 0.4, np.pi / 2])           # back on y = 0.02 (a counter at the y = 0 wall)
+    rects = np.array([[3.0, 0.37, 0.35, 0.3, np.pi / 2],       # deeper (a stove), back flush: holds
+                      [3.0, 0.47, 0.35, 0.3, np.pi / 2],       # 10 cm off the wall
+                      [3.0, 0.37, 0.35, 0.3, np.pi / 2 + np.deg2rad(10)],
+                      [0.37, 2.0, 0.35, 0.3, 0.0]])            # against the x = 0 wall
+    assert same_line(rects, ref, 0.03).tolist() == [True, False, False, False]
+
+
+def test_requested_front_clearance_kept_free_by_the_scan():
+    """A bed-like wall unit with a 0.6 m front clearance requested (keep_clear) at the x = 0 wall of a
+    4 x 3 m room: no ranked pose of a later 0.3 x 0.3 m unit enters the zone; without keep_clear the
+    snuggest poses hug the bed's foot, inside it (the bed's front_clearance broke at high, 10/100)."""
+    from simgen.scenes.geometry import sat_depth
+
+    for keep in (True, False):
+        prob = _problem(4.0, 3.0)
+        local = np.array([[0.0, 0.0, 1.0, 0.8, 0.0]])
+        bed = Unit(idx=0, keys=[0], local=local, heights=np.array([0.5]), wall=True,
+                   clear=clearance_rects(local, [0.6]), kind="bed", categories=["bed"])
+        bed.keep_clear = keep
+        box_u = _unit(1, 0.15, 0.15, wall=False)
+        S = State(prob, [bed, box_u])
+        e = next(e for e, (_, _, inward, _) in enumerate(prob.edges) if inward[0] > 0.9)
+        lo, hi = prob.wall_range(bed, e)
+        bed.state = ("wall", e, (lo + hi) / 2)
+        zone = S.unit_world(0)[1]
+        ranked = ranked_states(prob, S, box_u, 1, [0], np.random.default_rng(0), Budget(10_000, 30.0), 0.02)
+        inside = []
+        for st in ranked:
+            box_u.state = st
+            inside.append(bool(sat_depth(S.unit_world(1)[0], zone)[0, 0] > 0))
+        assert ranked and (not any(inside) if keep else any(inside))
+
+
+def test_row_local_backs_on_one_line():
+    """Row members (a 0.6 m deep counter, a 0.7 m deep stove, a 0.6 m counter) side by side 1 cm apart,
+    centred, backs on one line (x = -0.35): what aligned_row checks and what a re-laid row keeps."""
+    from simgen.scenes.program import row_local
+
+    loc = row_local([(0.6, 1.2, 0.9), (0.7, 0.6, 0.9), (0.6, 0.8, 0.9)])
+    backs = [x - e / 2 for (x, _, _), e in zip(loc, (0.6, 0.7, 0.6))]
+    assert backs == pytest.approx([-0.35] * 3)
+    assert [y for _, y, _ in loc] == pytest.approx([-1.31 + 0.6, -1.31 + 1.21 + 0.3, -1.31 + 1.82 + 0.4])
