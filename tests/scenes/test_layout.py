@@ -202,3 +202,47 @@ def test_fill_items_are_best_effort_and_apart_from_the_request():
         assert len(r["fill_dropped"]) == r["fill"]["tried"] - r["fill"]["placed"]
     st = scene.reports["stats"]
     assert st["items_requested"] == sum(r["n_requested"] for r in rooms)
+
+
+def test_settle_removes_an_object_no_longer_resting_on_its_plane():
+    """The settle's resting rule (physics._rest_gap, the same rule as bench.check_scene's floating check):
+    a box tilted 6 degrees on a table sits its lowest corner 1 cm into the top (known answer)."""
+    from simgen.scenes.physics import MAX_REST_GAP_M, _rest_gap
+    from tests.dynamics.conftest import box_asset
+
+    from simgen.assets.model import SupportSurface
+    from simgen.scenes.model import PlacedObject
+
+    top = SupportSurface(name="top", height_m=0.75, polygon=((-0.5, -0.5), (0.5, -0.5), (0.5, 0.5), (-0.5, 0.5)),
+                         clearance_m=float("inf"), capacity=4)
+    table = dataclasses.replace(box_asset("table", (1.0, 1.0, 0.75), 20.0), supports=(top,))
+
+    t = PlacedObject(1, "table_0", table, np.eye(4), "room_0", "floor", None)
+    box = box_asset("box", (0.2, 0.2, 0.2), 1.0)
+    up = np.eye(4)
+    up[2, 3] = 0.75
+    a = np.deg2rad(6.0)
+    tilt = up.copy()
+    tilt[:3, :3] = [[np.cos(a), 0, np.sin(a)], [0, 1, 0], [-np.sin(a), 0, np.cos(a)]]
+    b_up = PlacedObject(2, "box_0", box, up, "room_0", "surface", 1)
+    b_tilt = PlacedObject(2, "box_0", box, tilt, "room_0", "surface", 1)
+    by_id = {1: t, 2: b_up}
+    assert _rest_gap(t, {}, by_id) == 0.0 and _rest_gap(b_up, {}, by_id) < 1e-9
+    assert np.isclose(_rest_gap(b_tilt, {}, by_id), 0.1 * np.sin(a))          # 1.05 cm: over the rule
+    assert _rest_gap(b_tilt, {}, by_id) > MAX_REST_GAP_M
+
+
+@pytest.mark.slow
+def test_settled_high_scene_keeps_every_object_on_its_plane():
+    """High seed 8 (session 5): a vase leaned 4 degrees against a bench's back and sank 1.05 cm into the
+    seat; the settle now removes it, and bench.check_scene finds nothing floating."""
+    from simgen.scenes.physics import MAX_REST_GAP_M, _rest_gap
+
+    cfg = load_preset("scenes", "high", SceneConfig)
+    from simgen.core.rng import stage_rng
+    from simgen.scenes.bench import check_scene
+
+    sc = generate_scene(cfg, "000008", 8, stage_rng(8, "layout"), 0.35)
+    by_id = {o.id: o for o in sc.objects}
+    assert all(_rest_gap(o, {}, by_id) <= MAX_REST_GAP_M for o in sc.objects)
+    assert check_scene(sc, cfg.wall_thickness_m)["floating"] == []
