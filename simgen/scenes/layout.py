@@ -102,6 +102,24 @@ def solve_room(room, prog: RoomProgram, doors, windows, cats, cfg, radius_m: flo
 
     shrunk = []                            # what shrink() did, for the report
 
+    def narrowest(category: str, below_m: float, ok=lambda a: True):
+        """The narrowest of NARROWER_PAIR_DRAWS fresh `category` assets narrower than below_m passing ok."""
+        best = None
+        for _ in range(NARROWER_PAIR_DRAWS):
+            a = assets.make(category, rng)
+            if a.extents_m[1] < below_m and ok(a) and (best is None or a.extents_m[1] < best.extents_m[1]):
+                best = a
+        return best
+
+    def rebuilt(u: Unit, flag: str) -> Unit:
+        """u's group as a fresh unit after a member was resampled (its local poses already updated)."""
+        g = u.group  # type: ignore[attr-defined]
+        nu = _unit(u.idx, u.keys, g.local, items, u.wall, u.kind, g.clear_front_m)
+        for a in ("group", "view_range", "view_partner", "keep_clear"):
+            setattr(nu, a, getattr(u, a, None))
+        setattr(nu, flag, True)
+        return nu
+
     def narrower_pair(u: Unit):
         """The bed group with its two nightstands (a requested symmetric pair) resampled as one narrower
         matching pair that still holds their lamps, before a nightstand is let go (which breaks the pair)."""
@@ -117,12 +135,7 @@ def solve_room(room, prog: RoomProgram, doors, windows, cats, cfg, radius_m: flo
                 (t >= it.asset.extents_m[:2]).all() or (t >= it.asset.extents_m[1::-1]).all())
                 for sp, t in zip(a.supports, tops)) for it in lamps)
 
-        width = max(items[k].asset.extents_m[1] for k in ns)
-        best = None
-        for _ in range(NARROWER_PAIR_DRAWS):
-            a = assets.make("nightstand", rng)
-            if a.extents_m[1] < width - 0.02 and holds(a) and (best is None or a.extents_m[1] < best.extents_m[1]):
-                best = a
+        best = narrowest("nightstand", max(items[k].asset.extents_m[1] for k in ns) - 0.02, holds)
         if best is None:
             return None
         bx, by = items[u.keys[0]].asset.extents_m[:2]
@@ -131,33 +144,20 @@ def solve_room(room, prog: RoomProgram, doors, windows, cats, cfg, radius_m: flo
             items[k].asset = best
             g.local[u.keys.index(k)] = (-bx / 2 + nx / 2, side * (by / 2 + ny / 2 + 0.03), 0.0)
         shrunk.append({"unit": u.kind, "resampled": "nightstand", "keys": ns})
-        nu = _unit(u.idx, u.keys, g.local, items, u.wall, u.kind, g.clear_front_m)
-        for a in ("group", "view_range", "view_partner", "keep_clear"):
-            setattr(nu, a, getattr(u, a, None))
-        nu.pair_resampled = True  # type: ignore[attr-defined]
-        return nu
+        return rebuilt(u, "pair_resampled")
 
     def narrower_row(u: Unit):
         """A row (kitchen run, bath) whose widest member is resampled narrower (a shorter counter), before
         a member is let go (which breaks its aligned_row)."""
         g = u.group  # type: ignore[attr-defined]
         k = max(u.keys, key=lambda k: items[k].asset.extents_m[1])
-        width = items[k].asset.extents_m[1]
-        best = None
-        for _ in range(NARROWER_PAIR_DRAWS):
-            a = assets.make(items[k].category, rng)
-            if a.extents_m[1] < width - 0.1 and (best is None or a.extents_m[1] < best.extents_m[1]):
-                best = a
+        best = narrowest(items[k].category, items[k].asset.extents_m[1] - 0.1)
         if best is None:
             return None
         items[k].asset = best
         g.local = row_local([items[m].asset.extents_m for m in u.keys]) + list(g.local[len(u.keys):])
         shrunk.append({"unit": u.kind, "resampled": items[k].category, "key": k})
-        nu = _unit(u.idx, u.keys, g.local, items, u.wall, u.kind, g.clear_front_m)
-        for a in ("group", "view_range", "view_partner", "keep_clear"):
-            setattr(nu, a, getattr(u, a, None))
-        nu.row_resampled = True  # type: ignore[attr-defined]
-        return nu
+        return rebuilt(u, "row_resampled")
 
     def shrink(u: Unit):
         """A smaller variant: a bed group first resamples its nightstand pair narrower, a row its widest
