@@ -25,7 +25,7 @@ def _obb_corners(o) -> np.ndarray:
 
 def check_scene(scene, wall_thickness_m: float, stability_s: float = 2.0) -> dict:
     """Independent validity checks of a finished scene (see module doc)."""
-    from simgen.scenes.physics import stability_check
+    from simgen.scenes.physics import MAX_REST_GAP_M, _rest_gap, stability_check
 
     rooms = {r.id: r for r in scene.rooms}
     objs = {o.id: o for o in scene.objects}
@@ -39,14 +39,8 @@ def check_scene(scene, wall_thickness_m: float, stability_s: float = 2.0) -> dic
         z = float(c[:, 2].min())
         if o.placement == "floor" and z > 0.01:
             floating.append(o.id)
-        elif o.placement == "surface":
-            sup = objs.get(o.support)
-            if sup is None:
-                floating.append(o.id)
-                continue
-            gaps = [abs(z - (sup.pose[2, 3] + s.height_m)) for s in sup.asset.supports]
-            if min(gaps, default=1.0) > 0.01:
-                floating.append(o.id)
+        elif o.placement == "surface" and _rest_gap(o, {}, objs) > MAX_REST_GAP_M:   # the settle's own rule
+            floating.append(o.id)
     stab = stability_check(list(scene.objects), list(scene.rooms), wall_thickness_m, stability_s)
     return {"out_of_bounds": oob, "floating": floating, "penetrating_pairs": stab["penetrating_pairs"],
             "n_unstable": stab["n_unstable"], "n_objects": len(scene.objects)}

@@ -235,10 +235,11 @@ def settle(objects: list[PlacedObject], rooms: list[Room], wall_thickness_m: flo
         trial = {i: (placed[i] if i in bad else poses[i]) for i in placed}
         poses2, _, steps2 = _simulate(objects, trial, bad, rooms, wall_thickness_m, settle_s, drop_m)
         steps += steps2
+        after = {**poses, **poses2}
         for o in objects:
             if o.id in bad:
                 sh, ti = _motion(o, placed[o.id], poses2[o.id])
-                if sh <= max_shift_m and ti <= MAX_TILT_RAD and _rest_gap(o, {**poses, **poses2}, by_id) <= MAX_REST_GAP_M:
+                if sh <= max_shift_m and ti <= MAX_TILT_RAD and _rest_gap(o, after, by_id) <= MAX_REST_GAP_M:
                     poses[o.id] = poses2[o.id]
                     repaired.append(o.id)
                 else:
