@@ -69,14 +69,12 @@ def exhaustive_views(scene, cam, planner_gl, object_ids, wall_thickness_m: float
     """
     from simgen.cameras.cover import ExactViews
     from simgen.cameras.freespace import build_grid, free_space
-    from simgen.cameras.trajectory import PLAN_MARGIN_M
+    from simgen.cameras.trajectory import PLAN_MARGIN_M, walk_start
     from simgen.cameras.views import camera_rotation, object_boxes
 
     eye_h = 0.5 * (cam.eye_height_m.low + cam.eye_height_m.high)
     grid = build_grid(free_space(scene, cam.clearance_m + PLAN_MARGIN_M, wall_thickness_m, eye_h))
-    entrance = next((d for d in scene.doors if d.entrance), None)
-    start = grid.nearest(np.asarray(entrance.center) + np.asarray(entrance.normal) * (cam.clearance_m + 0.4)
-                         if entrance is not None else grid.xy[0])
+    start, _ = walk_start(scene, grid, cam.clearance_m)
     pos = grid.xy[grid.component_of(start)]
     boxes = object_boxes(scene)
     ex = ExactViews(planner_gl, scene, cam, boxes, eye_h, np.deg2rad(cam.pitch_down_deg.low))

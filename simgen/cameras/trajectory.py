@@ -78,6 +78,16 @@ def _frame_times(total_s: float, cfg, stop_times: list[float], priority: list[in
     return np.array(times[:n]), left_out, False
 
 
+def walk_start(scene, grid, clearance_m: float) -> tuple[int, float]:
+    """(grid node, heading rad) where a walk starts: just inside the entrance, facing into the scene
+    (no entrance: the first free cell, heading +x)."""
+    entrance = next((d for d in scene.doors if d.entrance), None)
+    if entrance is None:
+        return 0, 0.0
+    p = np.asarray(entrance.center) + np.asarray(entrance.normal) * (clearance_m + 0.4)
+    return grid.nearest(p), float(np.arctan2(entrance.normal[1], entrance.normal[0]))
+
+
 def duration_cap_s(cfg, n_objects: int) -> float:
     """The walk's cap: max_duration_s, or for the coverage modes max_s_per_object x n_objects if longer."""
     if cfg.mode in COVERAGE_MODES:
@@ -107,13 +117,7 @@ def plan_trajectory(scene, cfg, rng: np.random.Generator, wall_thickness_m: floa
     grid = build_grid(free)
     if len(grid.xy) == 0:
         raise RejectedScene("camera", f"no free space for a camera carrier of radius {cfg.clearance_m} m")
-    entrance = next((d for d in scene.doors if d.entrance), None)
-    if entrance is not None:
-        start_p = np.asarray(entrance.center) + np.asarray(entrance.normal) * (cfg.clearance_m + 0.4)
-        yaw0 = float(np.arctan2(entrance.normal[1], entrance.normal[0]))
-    else:
-        start_p, yaw0 = grid.xy[0], 0.0
-    start = grid.nearest(start_p)
+    start, yaw0 = walk_start(scene, grid, cfg.clearance_m)
     reach = grid.component_of(start)
     router = Router(grid, free)
     start_stop = Stop(tuple(grid.xy[start]), yaw0, 0.0, (), "start")
