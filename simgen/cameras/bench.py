@@ -56,23 +56,23 @@ def verify_coverage(scene, traj, cam, verifier, verify_hz: float = 2.0) -> dict[
 
 
 def exhaustive_views(scene, cam, planner_gl, object_ids, wall_thickness_m: float = 0.12,
-                     pitch_step_deg: float = 2.5) -> dict[int, dict]:
+                     pitch_step_deg: float = 2.5, eye_height_m: float | None = None) -> dict[int, dict]:
     """The upper bound for single objects: every pose the carrier can reach that frames object o whole,
     evaluated exactly (simgen.cameras.cover.ExactViews, the planner's margins).
 
     Poses: every cell of the reachable free grid (planning clearance, reachable from the entrance, eye
-    height = the middle of the preset's range) within cover_max_distance_m - 0.1 of o's centre, looking
+    height = `eye_height_m`, default the middle of the preset's range) within cover_max_distance_m - 0.1 of o's centre, looking
     straight at it, at the first pitch from min_pitch_down_deg to max_pitch_down_deg (`pitch_step_deg`
     steps) whose projection of o's 8 box corners lies inside the image. Returns {id: {"framing": poses
     that frame o whole, "covered": those that cover it with the margins, "best_vis": best vis or None}}.
-    No per-pose yaw offsets or other eye heights: vis does not depend on the heading once o is framed whole.
+    No per-pose yaw offsets: vis does not depend on the heading once o is framed whole.
     """
     from simgen.cameras.cover import ExactViews
     from simgen.cameras.freespace import build_grid, free_space
     from simgen.cameras.trajectory import PLAN_MARGIN_M, walk_start
     from simgen.cameras.views import camera_rotation, object_boxes
 
-    eye_h = 0.5 * (cam.eye_height_m.low + cam.eye_height_m.high)
+    eye_h = 0.5 * (cam.eye_height_m.low + cam.eye_height_m.high) if eye_height_m is None else float(eye_height_m)
     grid = build_grid(free_space(scene, cam.clearance_m + PLAN_MARGIN_M, wall_thickness_m, eye_h))
     start, _ = walk_start(scene, grid, cam.clearance_m)
     pos = grid.xy[grid.component_of(start)]

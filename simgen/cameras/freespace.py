@@ -22,18 +22,6 @@ from shapely.geometry import MultiPoint, Polygon
 from shapely.ops import unary_union
 
 
-def object_corners(o) -> np.ndarray:
-    """(8, 3) float world corners of an object's oriented box (asset-frame bounds moved by its pose)."""
-    b = np.asarray(o.asset.mesh().bounds, dtype=np.float64)
-    c = np.array([[x, y, z] for x in b[:, 0] for y in b[:, 1] for z in b[:, 2]])
-    return c @ np.asarray(o.pose)[:3, :3].T + np.asarray(o.pose)[:3, 3]
-
-
-def object_center(o) -> np.ndarray:
-    """(3,) world centre of an object's oriented box."""
-    return object_corners(o).mean(axis=0)
-
-
 def walk_region(scene, wall_thickness_m: float = 0.12):
     """Shapely geometry of the floor the carrier may stand on: rooms plus inner door passages."""
     parts = [Polygon(r.polygon) for r in scene.rooms]
@@ -53,7 +41,7 @@ def obstacle_footprints(scene, head_z_m: float) -> list:
     """xy hulls (shapely) of the objects whose lowest point is below `head_z_m`."""
     out = []
     for o in scene.objects:
-        c = object_corners(o)
+        c = o.box_corners()
         if c[:, 2].min() < head_z_m:
             out.append(MultiPoint([tuple(p) for p in c[:, :2]]).convex_hull)
     return out

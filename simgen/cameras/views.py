@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simgen.cameras.freespace import object_corners
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +61,7 @@ class ObjectBoxes:
 def object_boxes(scene) -> ObjectBoxes:
     objs = list(scene.objects)
     idx = {o.id: i for i, o in enumerate(objs)}
-    corners = np.stack([object_corners(o) for o in objs]) if objs else np.zeros((0, 8, 3))
+    corners = np.stack([o.box_corners() for o in objs]) if objs else np.zeros((0, 8, 3))
     axes, half = [], []
     for o in objs:
         b = np.asarray(o.asset.mesh().bounds, dtype=float)

@@ -17,12 +17,6 @@ from shapely.geometry import Point, Polygon
 log = logging.getLogger(__name__)
 
 
-def _obb_corners(o) -> np.ndarray:
-    b = o.asset.mesh().bounds
-    c = np.array([[x, y, z] for x in b[:, 0] for y in b[:, 1] for z in b[:, 2]])
-    return c @ o.pose[:3, :3].T + o.pose[:3, 3]
-
-
 def check_scene(scene, wall_thickness_m: float, stability_s: float = 2.0) -> dict:
     """Independent validity checks of a finished scene (see module doc)."""
     from simgen.scenes.physics import MAX_REST_GAP_M, _rest_gap, stability_check
@@ -33,7 +27,7 @@ def check_scene(scene, wall_thickness_m: float, stability_s: float = 2.0) -> dic
     for o in scene.objects:
         r = rooms[o.room]
         poly = Polygon(r.polygon).buffer(0.01)
-        c = _obb_corners(o)
+        c = o.box_corners()
         if any(not poly.contains(Point(p[0], p[1])) for p in c) or c[:, 2].max() > r.height_m + 0.01:
             oob.append(o.id)
         z = float(c[:, 2].min())

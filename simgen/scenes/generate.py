@@ -134,9 +134,7 @@ def _drop_out_of_bounds(objects: list[PlacedObject], rooms, physics: dict) -> li
     ceil = {r.id: r.height_m + 0.01 for r in rooms}
     bad = set()
     for o in objects:
-        b = o.asset.mesh().bounds
-        c = np.array([[x, y, z] for x in b[:, 0] for y in b[:, 1] for z in b[:, 2]])
-        w = c @ o.pose[:3, :3].T + o.pose[:3, 3]          # (tilted objects lean out at the top)
+        w = o.box_corners()          # (tilted objects lean out at the top)
         if w[:, 2].max() > ceil[o.room] or not all(polys[o.room].contains(Point(float(p[0]), float(p[1]))) for p in w):
             bad.add(o.id)
     changed = bool(bad)

@@ -82,6 +82,14 @@ class PlacedObject:
     def yaw(self) -> float:
         return float(np.arctan2(self.pose[1, 0], self.pose[0, 0]))
 
+    def box_corners(self, pose: np.ndarray | None = None) -> np.ndarray:
+        """(8, 3) world corners of the oriented box (the asset-frame mesh bounds moved by `pose`, default
+        the object's own), x-major order: the one corner rule of layout checks, settle and camera views."""
+        b = np.asarray(self.asset.mesh().bounds, dtype=np.float64)
+        c = np.array([[x, y, z] for x in b[:, 0] for y in b[:, 1] for z in b[:, 2]])
+        P = np.asarray(self.pose if pose is None else pose, dtype=np.float64)
+        return c @ P[:3, :3].T + P[:3, 3]
+
 
 @dataclass(frozen=True)
 class LightSpec:

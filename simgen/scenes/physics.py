@@ -191,10 +191,7 @@ def _rest_gap(o, poses: dict, by_id: dict) -> float:
     simgen.scenes.bench.check_scene measures it; 0 for other placements."""
     if o.placement not in ("floor", "surface"):
         return 0.0
-    b = np.asarray(o.asset.mesh().bounds, dtype=float)
-    c = np.array([[x, y, z] for x in b[:, 0] for y in b[:, 1] for z in b[:, 2]])
-    P = poses.get(o.id, o.pose)
-    z = float((c @ P[:3, :3].T + P[:3, 3])[:, 2].min())
+    z = float(o.box_corners(poses.get(o.id, o.pose))[:, 2].min())
     if o.placement == "floor":
         return abs(z)
     sup = by_id.get(o.support)

@@ -51,3 +51,24 @@ def test_nav_gap_narrower_than_agent_blocks():
     rects = np.array([[3.0, 0.5, 0.2, 0.5, 0.0], [3.0, 3.5, 0.2, 0.5, 0.0]])   # 2 m gap
     ok, _ = _room_grid().check(rects, np.array([1, 2]))
     assert ok
+
+
+def test_box_corners_known_answer():
+    """PlacedObject.box_corners: asset bounds [-0.5,0.5]x[-0.25,0.25]x[0,1] turned 90° about z and moved
+    to (2, 3, 0.1) span x 1.75..2.25, y 2.5..3.5, z 0.1..1.1; an explicit pose overrides the object's."""
+    import trimesh
+
+    from simgen.scenes.model import PlacedObject
+
+    class _Asset:
+        def mesh(self):
+            return trimesh.creation.box(bounds=[[-0.5, -0.25, 0.0], [0.5, 0.25, 1.0]])
+
+    P = np.eye(4)
+    P[:3, :3] = [[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
+    P[:3, 3] = [2.0, 3.0, 0.1]
+    o = PlacedObject(1, "box_1", _Asset(), P, "room_0", "floor", None)
+    c = o.box_corners()
+    assert c.shape == (8, 3)
+    assert np.allclose(c.min(axis=0), [1.75, 2.5, 0.1]) and np.allclose(c.max(axis=0), [2.25, 3.5, 1.1])
+    assert np.allclose(o.box_corners(np.eye(4)).min(axis=0), [-0.5, -0.25, 0.0])
