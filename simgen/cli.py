@@ -128,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="scenes to time; the median is reported (default: 3)")
     b.add_argument("--json", type=Path, default=None, metavar="FILE", help="also write the figures as JSON")
     b.add_argument("--quiet", action="store_true", help="no progress bar")
+    b.add_argument("--bound", action="store_true",
+                   help="trajectory: also bound coverage by an exhaustive search of single poses for every "
+                        "object the walk left uncovered (slower; see docs/trajectory.md)")
 
     for module in EXTENSIONS:   # commands that live beside the modules they drive
         HANDLERS.update(importlib.import_module(module).add_cli(sub))
@@ -240,7 +243,8 @@ def _cmd_bench(args) -> int:
         cams = {run.camera_preset: run.camera,
                 **cameras_for_bench([n for n in ("orbit", "random_walk") if n != run.camera_preset], same)}
         res = bench_trajectory(run.scene, cams, args.repeats, run_seed=run.seed,
-                               wall_thickness_m=run.scene.wall_thickness_m, progress=not args.quiet)
+                               wall_thickness_m=run.scene.wall_thickness_m, progress=not args.quiet,
+                               bound=args.bound)
         print(f"command: {line}\n" + format_trajectory_report(res))
     elif args.what == "throughput":
         res = bench_throughput(run, args.repeats, progress=not args.quiet)

@@ -148,11 +148,8 @@ def test_gl_planning_is_deterministic(low_scene):
     assert a.report == b.report and np.array_equal(a.cam_to_world(), b.cam_to_world())
 
 
-def test_no_viewpoint_says_why():
-    """A cube shut inside a bigger box is drawn in none of its targeted views: `hidden`; the box itself is
-    covered. The reasons follow the exact evaluation of each object's own views."""
-    from simgen.cameras.bench import exhaustive_views
-    from simgen.cameras.cover import no_view_reason
+def _boxed_cube_scene():
+    """A 5 x 4 m office: a 1 m crate, and a 0.3 m cube shut inside it (never visible)."""
     from simgen.scenes.model import Door, PlacedObject, Room, Scene
     from tests.dynamics.conftest import box_asset
 
@@ -163,7 +160,16 @@ def test_no_viewpoint_says_why():
     inner[2, 3] = 0.2
     objs = (PlacedObject(1, "crate_0", box_asset("crate", (1.0, 1.0, 1.0), 20.0), outer, "room_0", "floor", None),
             PlacedObject(2, "cube_0", box_asset("cube", (0.3, 0.3, 0.3), 2.0), inner, "room_0", "floor", None))
-    scene = Scene("t", 0, (room,), (door,), (), objs, ())
+    return Scene("t", 0, (room,), (door,), (), objs, ())
+
+
+def test_no_viewpoint_says_why():
+    """A cube shut inside a bigger box is drawn in none of its targeted views: `hidden`; the box itself is
+    covered. The reasons follow the exact evaluation of each object's own views."""
+    from simgen.cameras.bench import exhaustive_views
+    from simgen.cameras.cover import no_view_reason
+
+    scene = _boxed_cube_scene()
     cam = replace(CameraConfig(), width=320, height=240)
     with PlannerGL(160, 120) as pgl:
         rep = plan_trajectory(scene, cam, stage_rng(0, "camera"), 0.12, planner_gl=pgl).report
@@ -177,3 +183,23 @@ def test_no_viewpoint_says_why():
     assert no_view_reason(0, -1.0)["reason"] == "no_framing_view"
     assert no_view_reason(5, 0.0)["reason"] == "small_or_cut"
     assert no_view_reason(5, 0.62) == {"reason": "occluded", "views": 5, "best_vis": 0.62}
+
+
+def test_bench_trajectory_bound():
+    """bench_trajectory(bound=True): the crate is covered on the frames, the boxed cube by no pose at all,
+    so the single-pose bound is 1 of 2 objects and the walk covers all of it; exhaustive_views from
+    another eye height frames the crate too."""
+    from simgen.cameras.bench import bench_trajectory, exhaustive_views, format_trajectory_report
+
+    scene = _boxed_cube_scene()
+    cam = replace(CameraConfig(), width=320, height=240)
+    from types import SimpleNamespace
+
+    res = bench_trajectory(SimpleNamespace(name="boxed"), {"egocentric": cam}, 1, scene_for=lambda seed: scene,
+                           progress=False, bound=True)
+    row = res["rows"][0]
+    assert row["verified"] == 0.5 and row["bound"] == 0.5 and row["bound_loose"] == 0.5 and row["of_bound"] == 1.0
+    assert "single-pose bound" in format_trajectory_report(res)
+    with PlannerGL(160, 120) as pgl:
+        low = exhaustive_views(scene, cam, pgl, [1], 0.12, eye_height_m=1.5)
+    assert low[1]["framing"] > 20 and low[1]["covered"] > 0
