@@ -17,8 +17,11 @@ from shapely.geometry import Polygon
 
 from simgen.scenes.geometry import corners, point_depth, sat_depth
 
+# Head room of the camera carrier: the top of the camera presets' eye heights (1.65 m, 1.7 m in the
+# issue's range) plus its clearance and planning margin (0.35 m). Open floor under anything lower is not
+# walkable for it (simgen.cameras.freespace counts every object below eye height + clearance).
 HEAD_CLEARANCE_M = 2.05
-NAV_CHECK_BELOW_M = 0.9         # wall items mounted lower than this must keep the walkable space valid
+NAV_CHECK_BELOW_M = 0.9         # low wall items (radiators) are fixed features placed before the furniture
 SEATS_FOR = {"pillow"}          # only pillows go on seats and beds
 
 
@@ -121,8 +124,10 @@ def place_wall_items(items, room, poly: Polygon, openings: list[Box], boxes: lis
                     best = [box_of(it.key, it.category, ext, pose_from(rects[j, 0], rects[j, 1], float(Z0[j]), rects[j, 4]))
                             for j in idx[np.argsort(score, kind="stable")[:12]]]
         b = None
-        for cand_box in best or []:                  # walkable space re-checked for low items (radiators)
-            if cand_box.z0 >= NAV_CHECK_BELOW_M or nav_check(wall_boxes + [cand_box]):
+        # walkable space re-checked with the wall items below head room (shelves, frames at head height)
+        head = [w for w in wall_boxes if w.z0 < HEAD_CLEARANCE_M]
+        for cand_box in best or []:
+            if cand_box.z0 >= HEAD_CLEARANCE_M or nav_check(head + [cand_box]):
                 b = cand_box
                 break
         if b is None:

@@ -81,13 +81,15 @@ class NavGrid:
     """Walkable-space check for one room on a `cell_m` grid.
 
     free = inside the room polygon, at least `radius_m` from its boundary (except through door
-    openings) and from every obstacle rect. `check(rects, owners)` returns (ok, report): every door's
+    openings), from the `fixed_rects` (features placed before the furniture: radiators) and from every
+    obstacle rect. `check(rects, owners)` returns (ok, report): every door's
     approach point lies in one connected free component, and every owner has a cell of that component
     within `view_reach_m` of its footprint.
     """
 
     def __init__(self, room_poly: Polygon, door_points: list[np.ndarray], door_rects: np.ndarray,
-                 radius_m: float, cell_m: float = 0.08, view_reach_m: float = 1.2):
+                 radius_m: float, cell_m: float = 0.08, view_reach_m: float = 1.2,
+                 fixed_rects: np.ndarray | None = None):
         import shapely
 
         self.cell = cell_m
@@ -104,6 +106,9 @@ class NavGrid:
         if len(door_rects):                                      # door passages count as room
             pts = np.stack([self.gx.ravel(), self.gy.ravel()], -1)
             inside |= (point_depth(pts, door_rects) > 0).any(1).reshape(inside.shape)
+        if fixed_rects is not None and len(fixed_rects):
+            pts = np.stack([self.gx.ravel(), self.gy.ravel()], -1)
+            inside &= ~(point_depth(pts, np.asarray(fixed_rects).reshape(-1, 5)) >= 0).any(1).reshape(inside.shape)
         self.inside = inside
         self.door_cells = []
         for p in door_points:

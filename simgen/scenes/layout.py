@@ -224,7 +224,8 @@ def solve_room(room, prog: RoomProgram, doors, windows, cats, cfg, radius_m: flo
         static = np.concatenate([static, R])
         static_h = np.concatenate([static_h, np.zeros(len(R))])
     dpts = door_points(room, doors, cfg.wall_thickness_m, radius_m)
-    nav = NavGrid(poly, dpts, door_passages(room, doors, cfg.wall_thickness_m), radius_m)
+    nav = NavGrid(poly, dpts, door_passages(room, doors, cfg.wall_thickness_m), radius_m,
+                  fixed_rects=np.array([b.rect for b in low_boxes]).reshape(-1, 5))
     ent = next((d for d in doors if d.entrance and room.id in d.rooms), None)
     weights = {"clearance": cfg.w_clearance, "parallel": cfg.w_parallel, "faces": cfg.w_faces,
                "distance": cfg.w_distance, "counter_perspective": cfg.w_counter_perspective,

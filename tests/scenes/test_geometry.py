@@ -1,5 +1,7 @@
 """Known answers of the layout geometry: SAT depth, point depth, walkable-space grid."""
 
+from types import SimpleNamespace
+
 import numpy as np
 from shapely.geometry import box
 
@@ -51,6 +53,51 @@ def test_nav_gap_narrower_than_agent_blocks():
     rects = np.array([[3.0, 0.5, 0.2, 0.5, 0.0], [3.0, 3.5, 0.2, 0.5, 0.0]])   # 2 m gap
     ok, _ = _room_grid().check(rects, np.array([1, 2]))
     assert ok
+
+
+def test_nav_fixed_features_narrow_the_walkway():
+    """A 0.9 m wide, 0.1 m deep radiator on the wall under a 1.2 m gap (the gap's y 0-1.2 m, a block
+    above it) leaves 1.1 m: enough for radius 0.3. The same radiator as a fixed feature, against a block
+    that leaves 0.75 m, closes it (0.75 - 0.1 < 0.6 + grid margin), as the camera's free space would."""
+    block = np.array([[3.0, 2.8, 0.2, 1.6, 0.0]])                      # y 1.2 .. 4.4: gap y 0 .. 1.2
+    rad = np.array([[3.0, 0.05, 0.45, 0.05, 0.0]])                     # y 0 .. 0.1
+    ok, _ = _room_grid().check(block, np.array([1]))
+    assert ok
+    g = NavGrid(box(0, 0, 6, 4), [np.array([0.6, 2.0]), np.array([5.4, 2.0])], np.zeros((0, 5)), radius_m=0.3,
+                fixed_rects=rad)
+    assert g.check(block, np.array([1]))[0]
+    narrow = np.array([[3.0, 2.375, 0.2, 1.625, 0.0]])                 # gap y 0 .. 0.75
+    assert _room_grid().check(narrow, np.array([1]))[0]
+    assert not g.check(narrow, np.array([1]))[0]
+
+
+def test_wall_items_at_head_height_keep_the_walkway():
+    """Wall items mounted below the carrier's head room (fill.HEAD_CLEARANCE_M: a shelf at 1.0-1.8 m) are
+    placed only where the walkable-space check holds with them: a check that always fails drops the
+    shelf, one that holds places it, and the check sees the shelf's own floor rect."""
+    from simgen.scenes.fill import HEAD_CLEARANCE_M, place_wall_items
+
+    class _Budget:
+        def spend(self, n):
+            return None
+
+    item = SimpleNamespace(key=5, category="shelf", placement="wall",
+                           asset=SimpleNamespace(extents_m=(0.3, 1.0, 0.25)))     # depth, width, height
+    room = SimpleNamespace(id="r", height_m=2.6)
+    seen = []
+
+    def check(result):
+        def nav_check(wall_boxes):
+            seen.append([b.key for b in wall_boxes])
+            return result
+        return nav_check
+
+    poses, dropped, _ = place_wall_items([item], room, box(0, 0, 6, 4), [], [], check(False),
+                                         np.random.default_rng(0), {}, _Budget())
+    assert poses == {} and dropped == [5] and seen and all(k == [5] for k in seen)
+    poses, dropped, boxes = place_wall_items([item], room, box(0, 0, 6, 4), [], [], check(True),
+                                             np.random.default_rng(0), {}, _Budget())
+    assert list(poses) == [5] and dropped == [] and boxes[0].z0 < HEAD_CLEARANCE_M
 
 
 def test_box_corners_known_answer():
