@@ -134,8 +134,10 @@ class NavGrid:
             lab[i0:i1, j0:j1][m] = k + 1
         return lab
 
-    def check(self, rects: np.ndarray, owners: np.ndarray) -> tuple[bool, dict]:
-        """rects (n, 5) obstacles; owners (n,) int ids of the objects they belong to."""
+    def check(self, rects: np.ndarray, owners: np.ndarray, seen_from_afar=()) -> tuple[bool, dict]:
+        """rects (n, 5) obstacles; owners (n,) int ids of the objects they belong to. Owners in
+        `seen_from_afar` (wall items at head height, seen over the furniture under them) narrow the
+        walkway like any obstacle but need no viewing spot within reach."""
         lab = self.raster(rects) if len(rects) else np.zeros(self.gx.shape, dtype=np.int32)
         open_ = self.inside & (lab == 0)
         dist = ndimage.distance_transform_edt(open_) * self.cell
@@ -156,7 +158,10 @@ class NavGrid:
         mask = comp == main
         to_main = ndimage.distance_transform_edt(~mask) * self.cell
         bad = set()
+        afar = set(int(o) for o in seen_from_afar)
         for k, o in enumerate(owners):
+            if int(o) in afar:
+                continue
             cells = lab == k + 1
             if not cells.any() or to_main[cells].min() > self.reach + self.r:
                 bad.add(int(o))

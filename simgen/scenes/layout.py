@@ -276,7 +276,7 @@ def solve_room(room, prog: RoomProgram, doors, windows, cats, cfg, radius_m: flo
     def nav_check(wall_boxes):
         R = np.concatenate([floor_R, np.array([b.rect for b in wall_boxes]).reshape(-1, 5)])
         own = np.concatenate([floor_own, np.array([b.key for b in wall_boxes], dtype=int)])
-        return nav.check(R, own)[0]
+        return nav.check(R, own, seen_from_afar=[b.key for b in wall_boxes])[0]
 
     open_top = {k for k, v in placed.items() if v[2] == "floor" and any(
         not np.isfinite(s.clearance_m) or s.clearance_m > 1.0 for s in v[0].asset.supports)}

@@ -71,6 +71,25 @@ def test_nav_fixed_features_narrow_the_walkway():
     assert not g.check(narrow, np.array([1]))[0]
 
 
+def test_nav_wall_item_over_furniture_is_seen_from_afar():
+    """A frame on the wall (y = 4) above a 4 m x 2 m block of furniture is 2 m from the nearest walkable
+    cell: as a floor object it would have no viewing spot within reach (1.2 m + radius), but a wall item
+    at head height is seen over the furniture, so `seen_from_afar` waives that; a shelf that closes the
+    walkway still fails."""
+    bed = [3.0, 3.0, 2.0, 1.0, 0.0]                                     # x 1..5, y 2..4
+    frame = [3.0, 3.98, 0.4, 0.02, 0.0]                                 # flush on the wall above the bed
+    rects, owners = np.array([bed, frame]), np.array([1, 2])
+    ok, rep = _room_grid().check(rects, owners)
+    assert not ok and rep["unviewable"] == [2]
+    ok, rep = _room_grid().check(rects, owners, seen_from_afar=[2])
+    assert ok and rep["unviewable"] == []
+    block = [3.0, 2.65, 0.2, 1.75, 0.0]                                 # leaves y 0 .. 0.9 open
+    assert _room_grid().check(np.array([block]), np.array([1]))[0]
+    shelf = [3.0, 0.15, 0.5, 0.15, 0.0]                                 # 0.3 m deep on the wall y = 0
+    ok, rep = _room_grid().check(np.array([block, shelf]), np.array([1, 2]), seen_from_afar=[2])
+    assert not ok and rep["split_doors"] + rep["unreachable_doors"] >= 1
+
+
 def test_wall_items_at_head_height_keep_the_walkway():
     """Wall items mounted below the carrier's head room (fill.HEAD_CLEARANCE_M: a shelf at 1.0-1.8 m) are
     placed only where the walkable-space check holds with them: a check that always fails drops the
