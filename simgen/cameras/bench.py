@@ -162,6 +162,9 @@ def bench_trajectory(scene_cfg, cameras: dict, n_seeds: int, run_seed: int = 0, 
                     "path_m": rep["path_length_m"], "tour_lower_bound_m": rep.get("tour_lower_bound_m"),
                     "path_ratio": (rep["path_length_m"] / rep["tour_lower_bound_m"]
                                    if rep.get("tour_lower_bound_m") else None),
+                    "tour_lower_bound_hk_m": rep.get("tour_lower_bound_hk_m"),
+                    "path_ratio_hk": (rep["path_length_m"] / rep["tour_lower_bound_hk_m"]
+                                      if rep.get("tour_lower_bound_hk_m") else None),
                     "duration_s": rep["walk_duration_s"], "frames": traj.n_frames,
                     "mean_speed": rep["mean_speed_mps"], "mean_walking_speed": rep["mean_walking_speed_mps"],
                     "peak_speed": rep["peak_speed_mps"], "peak_yaw_rate": rep["peak_yaw_rate_deg_s"],
@@ -192,6 +195,7 @@ def _summary(rows: list[dict]) -> dict:
             "plan_cpu_p50_s": pct("plan_cpu_s", 50), "plan_cpu_p95_s": pct("plan_cpu_s", 95),
             "claimed_p50": pct("claimed", 50), "verified_min": pct("verified", 0),
             "path_ratio_p50": pct("path_ratio", 50), "path_ratio_max": pct("path_ratio", 100),
+            "path_ratio_hk_p50": pct("path_ratio_hk", 50), "path_ratio_hk_max": pct("path_ratio_hk", 100),
             "verified_p50": pct("verified", 50), "claims_verified_min": pct("claims_verified", 0),
             "mean_best_vis_p50": pct("mean_best_vis", 50), "path_p50_m": pct("path_m", 50),
             "duration_p50_s": pct("duration_s", 50), "frames_p50": pct("frames", 50),
@@ -206,17 +210,19 @@ def _summary(rows: list[dict]) -> dict:
 def format_trajectory_report(res: dict) -> str:
     """Markdown table, one row per camera preset."""
     head = ("| preset | scenes | plan wall p50 / p95 s | plan CPU p50 / p95 s | claimed | verified p50 (min) | "
-            "claims verified (min) | best vis | path m | path / lower bound p50 (max) | video s | frames | "
-            "speed mean / walking / peak m/s | yaw rate max deg/s | s per covered obj |")
+            "claims verified (min) | best vis | path m | path / MST bound p50 (max) | path / Held-Karp bound p50 (max) | "
+            "video s | frames | speed mean / walking / peak m/s | yaw rate max deg/s | s per covered obj |")
     lines = [f"scene preset {res['scene_preset']}, seeds {res['run_seed']}..{res['run_seed'] + res['n_seeds'] - 1}, "
-             f"verified on {res['verify']}", head, "|" + "---|" * 15]
+             f"verified on {res['verify']}", head, "|" + "---|" * 16]
     for name, s in res["by_preset"].items():
         lines.append(
             f"| {name} | {s['n']} | {s['plan_p50_s']:.1f} / {s['plan_p95_s']:.1f} | "
             f"{s['plan_cpu_p50_s']:.1f} / {s['plan_cpu_p95_s']:.1f} | "
             f"{s['claimed_p50']:.2f} | {s['verified_p50']:.3f} ({s['verified_min']:.2f}) | {s['claims_verified_min']:.2f} | "
             f"{s['mean_best_vis_p50']:.2f} | {s['path_p50_m']:.1f} | "
-            f"{s['path_ratio_p50']:.2f} ({s['path_ratio_max']:.2f}) | {s['duration_p50_s']:.0f} | {s['frames_p50']:.0f} | "
+            f"{s['path_ratio_p50']:.2f} ({s['path_ratio_max']:.2f}) | "
+            f"{s.get('path_ratio_hk_p50', float('nan')):.2f} ({s.get('path_ratio_hk_max', float('nan')):.2f}) | "
+            f"{s['duration_p50_s']:.0f} | {s['frames_p50']:.0f} | "
             f"{s['mean_speed_p50']:.2f} / {s['walking_speed_p50']:.2f} / {s['peak_speed_max']:.2f} | "
             f"{s['peak_yaw_rate_max']:.0f} | {s['s_per_covered_p50']:.1f} |")
     bounded = {n: s for n, s in res["by_preset"].items() if not np.isnan(s.get("bound_p50", float("nan")))}

@@ -79,3 +79,59 @@ def mst_lower_bound(D: np.ndarray) -> float:
         inside[j] = True
         best = np.minimum(best, D[j])
     return total
+
+
+def held_karp_lower_bound(D: np.ndarray, upper_m: float | None = None, iters: int = 400) -> float:
+    """Held-Karp (1-tree) lower bound of any open path through all nodes that starts at node 0.
+
+    The path is a cycle through a dummy node d joined to node 0 (cost 0) and to the path's free end (cost
+    0). For node penalties pi (pi_d = 0) every such cycle is a 1-tree on d: the minimum spanning tree of the
+    real nodes under D_ij + pi_i + pi_j, plus d's edges (d, 0) and (d, x), x the cheapest other node under
+    pi_x. Each cycle has degree 2 at every node, so its length is its penalised weight - 2 sum(pi): the
+    smallest penalised 1-tree minus 2 sum(pi) is a lower bound for every pi, and subgradient steps on
+    pi (deg - 2; Polyak steps towards `upper_m`, a known path length) raise it. pi = 0 gives the minimum
+    spanning tree, so the result is never below `mst_lower_bound(D)`. D with infinite entries (nodes that
+    cannot reach each other) falls back to the spanning-tree bound."""
+    D = np.asarray(D, dtype=np.float64)
+    n = len(D)
+    mst = mst_lower_bound(D)
+    if n < 3 or not np.all(np.isfinite(D)):
+        return mst
+    if upper_m is None:
+        upper_m = path_length(D, open_tour(D))
+    pi = np.zeros(n)
+    best, lam, stall = mst, 2.0, 0
+    for _ in range(iters):
+        W = D + pi[:, None] + pi[None, :]
+        # Prim with parents, to count degrees
+        inside = np.zeros(n, bool)
+        inside[0] = True
+        key, par = W[0].copy(), np.zeros(n, int)
+        deg = np.zeros(n)
+        total = 0.0
+        for _ in range(n - 1):
+            j = int(np.argmin(np.where(inside, np.inf, key)))
+            total += key[j]
+            deg[j] += 1
+            deg[par[j]] += 1
+            inside[j] = True
+            closer = W[j] < key
+            key = np.where(closer, W[j], key)
+            par = np.where(closer, j, par)
+        x = 1 + int(np.argmin(pi[1:]))                  # d's second edge (d's own penalty is 0)
+        total += pi[0] + pi[x]
+        deg[0] += 1
+        deg[x] += 1
+        bound = total - 2.0 * pi.sum()
+        if bound > best + 1e-12:
+            best, stall = bound, 0
+        else:
+            stall += 1
+            if stall >= 20:
+                lam, stall = lam / 2.0, 0
+        g = deg - 2.0
+        gg = float(g @ g)
+        if gg == 0.0 or lam < 1e-4 or upper_m - bound <= 1e-9:
+            break                                         # a path (optimal) or no more progress
+        pi = pi + lam * (upper_m - bound) / gg * g
+    return float(max(best, mst))

@@ -43,7 +43,7 @@ from simgen.cameras.pitch import fit_pitch
 from simgen.cameras.prune import prune_views, walk_claims
 from simgen.cameras.report import motion_report
 from simgen.cameras.route import Router, align_views, build_pieces, merge_close_views
-from simgen.cameras.tour import mst_lower_bound, open_tour, path_length
+from simgen.cameras.tour import held_karp_lower_bound, mst_lower_bound, open_tour, path_length
 from simgen.core.errors import RejectedScene
 from simgen.core.transforms import intrinsics_from_hfov
 
@@ -171,12 +171,13 @@ def plan_trajectory(scene, cfg, rng: np.random.Generator, wall_thickness_m: floa
         pieces, stop_times, rested, knots = _timeline(stops, router, cfg, yaw0, pitch)
 
     if cfg.mode in COVERAGE_MODES:
-        # the tour actually walked (after pruning and drops): its length on free-space grid distances and the
-        # minimum-spanning-tree lower bound of any walk through the same stops
+        # the tour actually walked (after pruning and drops): its length on free-space grid distances, the
+        # minimum-spanning-tree lower bound of any walk through the same stops and the tighter Held-Karp bound
         nodes = [grid.nearest(st.xy) for st in stops]
         Df = np.array([[router.dist(a, b) for b in nodes] for a in nodes])
         report["tour_length_m"] = path_length(Df, list(range(len(nodes))))
         report["tour_lower_bound_m"] = mst_lower_bound(Df)
+        report["tour_lower_bound_hk_m"] = held_karp_lower_bound(Df, upper_m=report["tour_length_m"])
 
     def timed(pieces, stop_times, knots):
         total = float(pieces[-1].t1)

@@ -10,7 +10,7 @@ import trimesh
 from simgen.annotate.coverage import coverage
 from simgen.cameras.motion import MAX_SIDEWAYS_MPS, min_jerk, ramp_time
 from simgen.cameras.report import sample_states
-from simgen.cameras.tour import mst_lower_bound, open_tour, path_length
+from simgen.cameras.tour import held_karp_lower_bound, mst_lower_bound, open_tour, path_length
 from simgen.cameras.trajectory import plan_trajectory
 from simgen.core.rng import stage_rng
 from simgen.core.settings import CameraConfig
@@ -128,6 +128,32 @@ def test_tour_line_and_bound():
     o = open_tour(D)
     assert sorted(o) == list(range(25)) and o[0] == 0
     assert mst_lower_bound(D) <= path_length(D, o)
+
+
+def test_held_karp_bound_is_valid_and_tight():
+    """On 40 random instances of 5-8 points the Held-Karp bound lies between the spanning-tree bound and
+    the shortest open path from node 0 (brute force over every order), and closes most of the gap: its
+    mean is within 2 % of the optimum while the spanning tree's is >= 5 % below it. On a line (node 0 at
+    one end) all three are equal; unreachable pairs fall back to the spanning-tree bound."""
+    import itertools
+
+    rng = np.random.default_rng(3)
+    gaps_hk, gaps_mst = [], []
+    for n in (5, 6, 7, 8):
+        for _ in range(10):
+            P = rng.uniform(0, 10, (n, 2))
+            D = np.linalg.norm(P[:, None] - P[None], axis=2)
+            opt = min(path_length(D, [0, *p]) for p in itertools.permutations(range(1, n)))
+            hk, mst = held_karp_lower_bound(D), mst_lower_bound(D)
+            assert mst - 1e-9 <= hk <= opt + 1e-9
+            gaps_hk.append(1 - hk / opt)
+            gaps_mst.append(1 - mst / opt)
+    assert np.mean(gaps_hk) < 0.02 and np.mean(gaps_mst) > 0.05
+    x = np.array([0.0, 1.0, 2.5, 4.0, 7.0])
+    D = np.abs(x[:, None] - x[None])
+    assert held_karp_lower_bound(D) == pytest.approx(7.0) and mst_lower_bound(D) == pytest.approx(7.0)
+    D[1, 4] = D[4, 1] = np.inf
+    assert held_karp_lower_bound(D) == mst_lower_bound(D)
 
 
 def test_coverage_reasons():
