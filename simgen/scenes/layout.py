@@ -22,6 +22,7 @@ from simgen.scenes.solver import FRONT_CLEARANCE_M, Budget, FloorProblem, Unit, 
 
 NEAR_SCAN_FRACTION = 0.7    # a let-go member's `near` is scanned at 70 % of its distance (SAT separation
 #                             under-reads corner-to-corner distances by up to 1/sqrt(2))
+RESAMPLE_FLAGS = ("pair_resampled", "bed_resampled", "row_resampled")   # what shrink() already tried on a group
 NARROWER_PAIR_DRAWS = 4    # nightstand variants drawn for a narrower matching pair beside a bed that does not fit
 SAME_LINE_SCAN_M = 0.03     # a let-go row member's back on the row's line, scanned within 3 cm (evaluated: 5 cm)
 
@@ -115,10 +116,25 @@ def solve_room(room, prog: RoomProgram, doors, windows, cats, cfg, radius_m: flo
         """u's group as a fresh unit after a member was resampled (its local poses already updated)."""
         g = u.group  # type: ignore[attr-defined]
         nu = _unit(u.idx, u.keys, g.local, items, u.wall, u.kind, g.clear_front_m)
-        for a in ("group", "view_range", "view_partner", "keep_clear"):
+        for a in ("group", "view_range", "view_partner", "keep_clear", *RESAMPLE_FLAGS):
             setattr(nu, a, getattr(u, a, None))
         setattr(nu, flag, True)
         return nu
+
+    def holds(a, on_it) -> bool:
+        """Every item of `on_it` fits one of asset a's support tops (clearance, footprint at a right angle)."""
+        tops = [np.ptp(np.asarray(sp.polygon), axis=0) for sp in a.supports]
+        return all(any(sp.clearance_m >= it.asset.extents_m[2] and (
+            (t >= it.asset.extents_m[:2]).all() or (t >= it.asset.extents_m[1::-1]).all())
+            for sp, t in zip(a.supports, tops)) for it in on_it)
+
+    def bed_local(u: Unit):
+        """Nightstands flush with the bed's head end, 3 cm from its sides (the bed centred at the origin)."""
+        g = u.group  # type: ignore[attr-defined]
+        bx, by = items[u.keys[0]].asset.extents_m[:2]
+        for k, side in zip(u.keys[1:], (-1, 1)):
+            nx, ny = items[k].asset.extents_m[:2]
+            g.local[u.keys.index(k)] = (-bx / 2 + nx / 2, side * (by / 2 + ny / 2 + 0.03), 0.0)
 
     def narrower_pair(u: Unit):
         """The bed group with its two nightstands (a requested symmetric pair) resampled as one narrower
@@ -128,23 +144,29 @@ def solve_room(room, prog: RoomProgram, doors, windows, cats, cfg, radius_m: flo
         if len(ns) != 2 or len(u.keys) != 3:
             return None
         lamps = [it for it in prog.items if it.support_key in ns]
-
-        def holds(a) -> bool:                  # every lamp's footprint fits the top in some right angle
-            tops = [np.ptp(np.asarray(sp.polygon), axis=0) for sp in a.supports]
-            return all(any(sp.clearance_m >= it.asset.extents_m[2] and (
-                (t >= it.asset.extents_m[:2]).all() or (t >= it.asset.extents_m[1::-1]).all())
-                for sp, t in zip(a.supports, tops)) for it in lamps)
-
-        best = narrowest("nightstand", max(items[k].asset.extents_m[1] for k in ns) - 0.02, holds)
+        best = narrowest("nightstand", max(items[k].asset.extents_m[1] for k in ns) - 0.02, lambda a: holds(a, lamps))
         if best is None:
             return None
-        bx, by = items[u.keys[0]].asset.extents_m[:2]
-        nx, ny = best.extents_m[:2]
-        for k, side in zip(ns, (-1, 1)):
+        for k in ns:
             items[k].asset = best
-            g.local[u.keys.index(k)] = (-bx / 2 + nx / 2, side * (by / 2 + ny / 2 + 0.03), 0.0)
+        bed_local(u)
         shrunk.append({"unit": u.kind, "resampled": "nightstand", "keys": ns})
         return rebuilt(u, "pair_resampled")
+
+    def narrower_bed(u: Unit):
+        """The bed of a bed group resampled narrower (a double for a king, a single for a double), its
+        pillows still fitting, so that both nightstands stay beside it (the symmetric pair holds)."""
+        if len(u.keys) != 3 or any(items[k].category != "nightstand" for k in u.keys[1:]):
+            return None
+        kb = u.keys[0]
+        on_bed = [it for it in prog.items if it.support_key == kb]
+        best = narrowest(items[kb].category, items[kb].asset.extents_m[1] - 0.1, lambda a: holds(a, on_bed))
+        if best is None:
+            return None
+        items[kb].asset = best
+        bed_local(u)
+        shrunk.append({"unit": u.kind, "resampled": items[kb].category, "key": kb})
+        return rebuilt(u, "bed_resampled")
 
     def narrower_row(u: Unit):
         """A row (kitchen run, bath) whose widest member is resampled narrower (a shorter counter), before
@@ -160,10 +182,14 @@ def solve_room(room, prog: RoomProgram, doors, windows, cats, cfg, radius_m: flo
         return rebuilt(u, "row_resampled")
 
     def shrink(u: Unit):
-        """A smaller variant: a bed group first resamples its nightstand pair narrower, a row its widest
-        member; then a group loses its last member; a single is resampled once."""
+        """A smaller variant: a bed group first resamples its nightstand pair narrower, then its bed; a row
+        its widest member; then a group loses its last member; a single is resampled once."""
         if u.kind == "bed" and not getattr(u, "pair_resampled", False):
             nu = narrower_pair(u)
+            if nu is not None:
+                return nu
+        if u.kind == "bed" and not getattr(u, "bed_resampled", False):
+            nu = narrower_bed(u)
             if nu is not None:
                 return nu
         if u.kind in ("kitchen_run", "bath") and len(u.keys) >= 2 and not getattr(u, "row_resampled", False):
