@@ -227,7 +227,7 @@ def format_trajectory_report(res: dict) -> str:
             f"{s['claimed_p50']:.2f} | {s['verified_p50']:.3f} ({s['verified_min']:.2f}) | {s['claims_verified_min']:.2f} | "
             f"{s['mean_best_vis_p50']:.2f} | {s['path_p50_m']:.1f} | "
             f"{s['path_ratio_p50']:.2f} ({s['path_ratio_max']:.2f}) | "
-            f"{s.get('path_ratio_hk_p50', float('nan')):.2f} ({s.get('path_ratio_hk_max', float('nan')):.2f}) | "
+            f"{s['path_ratio_hk_p50']:.2f} ({s['path_ratio_hk_max']:.2f}) | "
             f"{s['duration_p50_s']:.0f} | {s['frames_p50']:.0f} | "
             f"{s['mean_speed_p50']:.2f} / {s['walking_speed_p50']:.2f} / {s['peak_speed_max']:.2f} | "
             f"{s['peak_yaw_rate_max']:.0f} | {s['s_per_covered_p50']:.1f} |")
@@ -235,8 +235,8 @@ def format_trajectory_report(res: dict) -> str:
               "turning while stepping s p50 (part of moving) |",
               "|---|---|---|---|---|"]
     for name, s in res["by_preset"].items():
-        lines.append(f"| {name} | {s['duration_p50_s']:.0f} | {s.get('moving_p50_s', float('nan')):.0f} | "
-                     f"{s.get('turn_in_place_p50_s', float('nan')):.0f} | {s.get('step_p50_s', float('nan')):.0f} |")
+        lines.append(f"| {name} | {s['duration_p50_s']:.0f} | {s['moving_p50_s']:.0f} | "
+                     f"{s['turn_in_place_p50_s']:.0f} | {s['step_p50_s']:.0f} |")
     bounded = {n: s for n, s in res["by_preset"].items() if not np.isnan(s.get("bound_p50", float("nan")))}
     if bounded:
         lines += ["", "| preset | verified p50 | single-pose bound p50 (no vis margin) | verified / bound p50 (min) |",

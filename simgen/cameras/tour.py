@@ -59,26 +59,36 @@ def open_tour(D: np.ndarray, max_rounds: int = 50) -> list[int]:
     return order
 
 
-def mst_lower_bound(D: np.ndarray) -> float:
-    """Weight of the minimum spanning tree of D (Prim, O(n^2); zero distances between distinct nodes are
-    edges of weight 0, infinite ones are missing edges): no open path through all nodes is shorter."""
-    n = len(D)
-    if n < 2:
-        return 0.0
-    D = np.asarray(D, dtype=np.float64)
+def _prim(W: np.ndarray) -> tuple[float, np.ndarray]:
+    """Prim from node 0 on the full matrix W (O(n^2)): the spanning tree's weight and each node's degree
+    in it. Infinite entries are missing edges; nodes they cut off are left out of the tree."""
+    n = len(W)
     inside = np.zeros(n, bool)
     inside[0] = True
-    best = D[0].copy()
+    key, par = W[0].copy(), np.zeros(n, int)
+    deg = np.zeros(n)
     total = 0.0
     for _ in range(n - 1):
-        cand = np.where(inside, np.inf, best)
+        cand = np.where(inside, np.inf, key)
         j = int(np.argmin(cand))
         if not np.isfinite(cand[j]):
             break                                  # the rest is unreachable
         total += float(cand[j])
+        deg[j] += 1
+        deg[par[j]] += 1
         inside[j] = True
-        best = np.minimum(best, D[j])
-    return total
+        closer = W[j] < key
+        key = np.where(closer, W[j], key)
+        par = np.where(closer, j, par)
+    return total, deg
+
+
+def mst_lower_bound(D: np.ndarray) -> float:
+    """Weight of the minimum spanning tree of D (Prim, O(n^2); zero distances between distinct nodes are
+    edges of weight 0, infinite ones are missing edges): no open path through all nodes is shorter."""
+    if len(D) < 2:
+        return 0.0
+    return _prim(np.asarray(D, dtype=np.float64))[0]
 
 
 def held_karp_lower_bound(D: np.ndarray, upper_m: float | None = None, iters: int = 400) -> float:
@@ -102,22 +112,7 @@ def held_karp_lower_bound(D: np.ndarray, upper_m: float | None = None, iters: in
     pi = np.zeros(n)
     best, lam, stall = mst, 2.0, 0
     for _ in range(iters):
-        W = D + pi[:, None] + pi[None, :]
-        # Prim with parents, to count degrees
-        inside = np.zeros(n, bool)
-        inside[0] = True
-        key, par = W[0].copy(), np.zeros(n, int)
-        deg = np.zeros(n)
-        total = 0.0
-        for _ in range(n - 1):
-            j = int(np.argmin(np.where(inside, np.inf, key)))
-            total += key[j]
-            deg[j] += 1
-            deg[par[j]] += 1
-            inside[j] = True
-            closer = W[j] < key
-            key = np.where(closer, W[j], key)
-            par = np.where(closer, j, par)
+        total, deg = _prim(D + pi[:, None] + pi[None, :])
         x = 1 + int(np.argmin(pi[1:]))                  # d's second edge (d's own penalty is 0)
         total += pi[0] + pi[x]
         deg[0] += 1
