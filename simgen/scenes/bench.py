@@ -76,6 +76,10 @@ def bench_layout(scene_cfg, n_seeds: int, run_seed: int = 0, progress: bool = Tr
             "n_rooms": len(scene.rooms), "n_objects": st["n_objects"],
             "objects_per_room": [r["n_objects"] for r in st["rooms"].values()],
             "occupancy": [r["floor_occupancy"] for r in st["rooms"].values()],
+            # pocket fill (dense presets): items it placed, and the floor its kept walkway needs
+            "pocket_placed": sum(lr["pocket_fill"]["placed"] for lr in lay["rooms"] if "pocket_fill" in lr),
+            "walkway_fraction": [lr["pocket_fill"]["walkway_m2"] / Polygon(r.polygon).area
+                                 for r, lr in zip(scene.rooms, lay["rooms"]) if "pocket_fill" in lr],
             "n_categories": st["n_categories"], "clutter": st["clutter_fraction"],
             "max_same_category": st["max_same_category"],
             "item_fidelity": st["item_fidelity"], "relation_fidelity": st["relation_fidelity"],
@@ -90,6 +94,7 @@ def aggregate_rows(preset: str, rows: list[dict], n_seeds: int, run_seed: int = 
     cat = lambda k: [v for r in ok for v in r[k]]  # noqa: E731
     col = lambda k: [r[k] for r in ok]  # noqa: E731
     room_t = cat("room_times_s")
+    walk = [v for r in ok for v in r.get("walkway_fraction", ())]
     n_obj = sum(col("n_objects"))
     pct = lambda xs, q: float(np.percentile(xs, q)) if xs else float("nan")  # noqa: E731
     return {
@@ -106,6 +111,8 @@ def aggregate_rows(preset: str, rows: list[dict], n_seeds: int, run_seed: int = 
         "rooms_mean": float(np.mean(col("n_rooms"))) if ok else 0.0,
         "objects_per_room_p50": pct(cat("objects_per_room"), 50),
         "occupancy_p50": pct(cat("occupancy"), 50),
+        "pocket_placed": int(sum(r.get("pocket_placed", 0) for r in ok)),
+        "walkway_fraction_p50": pct(walk, 50) if walk else None,
         "categories_p50": pct(col("n_categories"), 50), "clutter_p50": pct(col("clutter"), 50),
         "max_same_category_p50": pct(col("max_same_category"), 50),
         "penetrating_pairs": int(sum(col("penetrating_pairs"))),
@@ -153,4 +160,8 @@ def format_layout_report(res: dict | list[dict]) -> str:
                      + ", ".join(f"{p} {n}" for p, n in r["dropped"].items() if n)
                      + f"; fill placed {r['fill_placed']}/{r['fill_tried']}; objects / preset target "
                      f"{r['objects_vs_target_mean']:.3f}")
+        if r.get("walkway_fraction_p50") is not None:
+            lines.append(f"{r['preset']}: pocket fill placed {r['pocket_placed']} items; the kept walkway with its "
+                         f"band takes {r['walkway_fraction_p50']:.2f} of a room's floor (p50), so occupancy can "
+                         f"reach at most {1 - r['walkway_fraction_p50']:.2f} there")
     return "\n".join(lines)

@@ -75,8 +75,8 @@ def generate_scene(cfg: SceneConfig, scene_id: str, seed: int, rng: np.random.Ge
         counts = _counts(cfg, room.type, room.area_m2, nominal, rng)
         prog = build_program(room, cats, counts, tuple(cfg.groups), cfg.duplicates.sample(rng), cfg.max_duplicates,
                              cfg.support_capacity_scale, rng, next_key, cfg.floor_occupancy.sample(rng))
-        next_key = prog.next_key
         got, rep = solve_room(room, prog, doors, windows, cats, cfg, radius, rng)
+        next_key = prog.next_key             # the solve may add fill items (pocket fill)
         timing.append({"room": room.id, "solve_time_s": rep.pop("solve_time_s"),
                        "floor_time_s": rep.pop("floor_time_s")})
         room_reports.append(rep)

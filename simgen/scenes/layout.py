@@ -17,7 +17,7 @@ from simgen.scenes.placement import door_passages, door_points, keepouts, openin
 from simgen.scenes.fill import NAV_CHECK_BELOW_M
 from simgen.scenes.program import RoomProgram, mount_range, row_local
 from simgen.scenes.relations import AROUND_NEAR_M
-from simgen.scenes.solver import FRONT_CLEARANCE_M, Budget, FloorProblem, Unit, clearance_rects, solve_floor
+from simgen.scenes.solver import FRONT_CLEARANCE_M, Budget, FloorProblem, State, Unit, clearance_rects, solve_floor
 
 
 NEAR_SCAN_FRACTION = 0.7    # a let-go member's `near` is scanned at 70 % of its distance (SAT separation
@@ -324,6 +324,14 @@ def solve_room(room, prog: RoomProgram, doors, windows, cats, cfg, radius_m: flo
         placed[k] = (items[k], pose, "ceiling", None)
         ceil_boxes.append(box_of(k, items[k].category, asset.extents_m, pose))
 
+    # ---- pocket fill (dense presets): floor the walkway cannot use, toward the occupancy budget
+    pocket_rep = None
+    if cfg.pocket_fill:
+        pocket_boxes, pocket_rep = _pocket_fill(room, prog, items, placed, cats, cfg, prob, nav, rng,
+                                                floor_boxes, wall_boxes, ceil_boxes + anchored_boxes,
+                                                State(prob, units).kept_clear(placed_units))
+        floor_boxes = floor_boxes + pocket_boxes
+
     # ---- the other small objects, on floor and wall supports
     slots += _under_ceiling(support_slots([(k, v[0].category, v[0].asset, v[1]) for k, v in placed.items()
                                            if v[2] == "wall"], cfg.support_capacity_scale), room.height_m)
@@ -345,6 +353,7 @@ def solve_room(room, prog: RoomProgram, doors, windows, cats, cfg, radius_m: flo
         "n_requested": len(prog.items) - len(fill),
         "n_placed": len(placed) - fill_placed,
         "fill": {"tried": len(fill), "placed": fill_placed},
+        **({"pocket_fill": pocket_rep} if pocket_rep is not None else {}),
         "shortfall": {p: req[p] - got[p] for p in req if req[p] > got[p]},
         "dropped": {p: [{"key": k, "category": items[k].category} for k in ks] for p, ks in dropped.items() if ks},
         "fill_dropped": [{"key": k, "category": items[k].category} for k in fill if k not in placed],
@@ -356,3 +365,40 @@ def solve_room(room, prog: RoomProgram, doors, windows, cats, cfg, radius_m: flo
         "solve_time_s": round(time.perf_counter() - t0, 4), "floor_time_s": round(t_floor, 4),
     }
     return placed, report
+
+
+def _pocket_fill(room, prog, items, placed, cats, cfg, prob, nav, rng, floor_boxes, wall_boxes, other_boxes,
+                 clear):
+    """Fill items in the room's pockets (simgen.scenes.pockets) up to its floor_occupancy draw. New items
+    take fresh keys from the program and join it as fill; returns (their floor boxes, report)."""
+    from collections import Counter
+
+    from simgen.scenes.fill import pose_from
+    from simgen.scenes.pockets import POCKET_CATEGORIES, fill_pockets
+    from simgen.scenes.program import Item, cats_size, draw_asset
+    from simgen.scenes.solver import GAP_M
+
+    pool = [c for c in POCKET_CATEGORIES if c in cats and room.type in cats[c].rooms and cats[c].placement == "floor"]
+    used = sum(float(np.prod(v[0].asset.extents_m[:2])) for v in placed.values() if v[2] == "floor")
+    target = prog.occupancy * float(prob.poly.area)
+
+    R, own = [b.rect for b in floor_boxes + wall_boxes], [b.key for b in floor_boxes + wall_boxes]
+    obstacles = {"nav": np.array(R).reshape(-1, 5), "owners": np.array(own, dtype=int),
+                 "afar": [b.key for b in wall_boxes],
+                 "hard": np.concatenate([np.array([b.rect for b in floor_boxes]).reshape(-1, 5), clear]),
+                 "boxes": list(wall_boxes) + list(other_boxes)}
+    counts = Counter(it.category for it in prog.items)
+    got, rep = fill_pockets(prob, nav, pool, lambda c: float(np.prod(cats_size(c))), counts, cfg.max_duplicates,
+                            lambda c: draw_asset(c, rng), obstacles, target, used, rng, GAP_M,
+                            wall_side={c for c in pool if cats[c].against_wall})
+    boxes = []
+    for cat, asset, x, y, yaw in got:
+        it = Item(key=prog.next_key, category=cat, placement="floor", asset=asset, fill=True)
+        prog.next_key += 1
+        prog.items.append(it)
+        items[it.key] = it
+        pose = pose_from(x, y, 0.0, yaw)
+        placed[it.key] = (it, pose, "floor", None)
+        boxes.append(box_of(it.key, cat, asset.extents_m, pose))
+    rep["occupancy_target"] = round(float(prog.occupancy), 4)
+    return boxes, rep

@@ -109,6 +109,7 @@ class RoomProgram:
     groups: list[GroupSpec] = field(default_factory=list)
     relations: list[dict] = field(default_factory=list)
     requested: dict = field(default_factory=dict)
+    occupancy: float = 0.0                # the room's floor_occupancy draw (footprints / floor area)
 
 
 # room type -> group templates, in order of importance
@@ -139,6 +140,22 @@ def fits_rect(poly, w_m: float, h_m: float) -> bool:
     return False
 
 
+def draw_asset(cat: str, rng: np.random.Generator):
+    """A fresh asset of `cat`; of a TIPPY category, the first of TIPPY_TRIES draws that stands alone on
+    a bare floor (physics.stands_alone), else None."""
+    from simgen import assets
+
+    for _ in range(TIPPY_TRIES if cat in TIPPY else 1):
+        asset = assets.make(cat, rng)
+        if cat not in TIPPY:
+            return asset
+        from simgen.scenes.physics import stands_alone
+
+        if stands_alone(asset):
+            return asset
+    return None
+
+
 class _Builder:
     def __init__(self, prog: RoomProgram, cats: dict, rng: np.random.Generator, first_key: int, poly=None):
         self.prog, self.cats, self.rng, self.next_key = prog, cats, rng, first_key
@@ -154,21 +171,11 @@ class _Builder:
         return self.poly is None or self.used_m2 + area_m2 <= GROUPS_AREA_FRACTION * self.poly.area
 
     def item(self, cat: str, placement: str | None = None, **kw) -> Item | None:
-        from simgen import assets
-
         if cat not in self.cats:
             return None
-        asset = assets.make(cat, self.rng)
-        if cat in TIPPY:
-            from simgen.scenes.physics import stands_alone
-
-            for _ in range(TIPPY_TRIES - 1):
-                if stands_alone(asset):
-                    break
-                asset = assets.make(cat, self.rng)
-            else:
-                if not stands_alone(asset):
-                    return None
+        asset = draw_asset(cat, self.rng)
+        if asset is None:
+            return None
         it = Item(key=self.next_key, category=cat, placement=placement or self.cats[cat].placement,
                   asset=asset, **kw)
         self.next_key += 1
@@ -400,7 +407,7 @@ def build_program(room, cats: dict[str, CategoryInfo], counts: dict[str, int], e
                   n_duplicates: int, max_duplicates: int, capacity_scale: float, rng: np.random.Generator,
                   first_key: int, occupancy: float = 0.3) -> RoomProgram:
     """The requested objects of one room. counts: {"floor", "wall", "surface", "ceiling"} targets."""
-    prog = RoomProgram(room_id=room.id, requested=dict(counts))
+    prog = RoomProgram(room_id=room.id, requested=dict(counts), occupancy=float(occupancy))
     from shapely.geometry import Polygon
 
     b = _Builder(prog, cats, rng, first_key, Polygon(room.polygon) if getattr(room, "polygon", None) else None)
