@@ -1,5 +1,6 @@
 """Top-down map of a saved scene.json: rooms, walls' doors and windows, object footprints (from their
-OBBs) with labels, groups, the camera path coloured by time, covered/uncovered marking.
+OBBs) with labels, groups, the walkable space of the layout's walking agent (green where the doors open on
+it, grey where furniture cuts it off), the camera path coloured by time, covered/uncovered marking.
 
     img = draw_topdown(json.load(open("scene.json")), camera_path_xy=xy, size_px=800)   # (H, W, 3) uint8
     simgen preview-layout SCENE_DIR --out map.png
@@ -26,10 +27,54 @@ def _footprint(o: dict) -> np.ndarray:
     return c[:2] + loc @ R[:2, :2].T
 
 
+def walkable_cells(scene_json: dict, room: dict, wall_thickness_m: float = 0.12):
+    """The layout's walkable-space grid of one room, rebuilt from scene.json: (NavGrid, walkable mask,
+    mask of the walkable component the room's doors open on). Obstacles: floor objects and wall items
+    below the carrier's head room; radius: layout.agent_radius_m."""
+    from types import SimpleNamespace
+
+    from scipy import ndimage
+    from shapely.geometry import Polygon
+
+    from simgen.scenes.fill import HEAD_CLEARANCE_M
+    from simgen.scenes.geometry import NavGrid
+    from simgen.scenes.placement import door_passages, door_points
+
+    r = float(scene_json.get("layout", {}).get("agent_radius_m", 0.35))
+    rm = SimpleNamespace(id=room["id"])
+    doors = [SimpleNamespace(**{**d, "rooms": tuple(d["rooms"])}) for d in scene_json.get("doors", [])]
+    nav = NavGrid(Polygon(room["polygon"]), door_points(rm, doors, wall_thickness_m, r),
+                  door_passages(rm, doors, wall_thickness_m), r)
+    rects = []
+    for o in scene_json.get("objects", []):
+        if o.get("kind", "object") != "object" or o.get("room") != room["id"]:
+            continue
+        low = min(p[2] for p in o["obb_corners"]) < HEAD_CLEARANCE_M if "obb_corners" in o else True
+        if o.get("placement") == "floor" or (o.get("placement") == "wall" and low):
+            R = np.asarray(o["obb"]["rotation"], float)
+            e = np.asarray(o["obb"]["extents"], float)
+            c = o["obb"]["center"]
+            rects.append([c[0], c[1], e[0] / 2, e[1] / 2, float(np.arctan2(R[1, 0], R[0, 0]))])
+    rects = np.array(rects, float).reshape(-1, 5)
+    lab = nav.raster(rects) if len(rects) else np.zeros(nav.gx.shape, dtype=np.int32)
+    open_ = nav.inside & (lab == 0)
+    free = ndimage.distance_transform_edt(open_) * nav.cell - 0.71 * nav.cell > nav.r
+    comp, _ = ndimage.label(free)
+    on_doors = np.zeros(free.shape, bool)
+    for i, j in nav.door_cells:
+        win = comp[max(0, i - 4):i + 5, max(0, j - 4):j + 5]
+        vals = win[win > 0]
+        if len(vals):
+            on_doors |= comp == int(np.bincount(vals).argmax())
+    return nav, free, on_doors
+
+
 def draw_topdown(scene_json: dict, camera_path_xy=None, covered: dict | None = None, size_px: int = 800,
-                 labels: bool = True) -> np.ndarray:
+                 labels: bool = True, walkable: bool = True) -> np.ndarray:
     """Render the map. camera_path_xy: (n, 2) world xy in frame order; covered: {object id: bool}
-    (default: the objects' own "covered" fields when present). Returns (H, W, 3) uint8 RGB."""
+    (default: the objects' own "covered" fields when present); walkable: shade where the centre of the
+    layout's walking agent (radius layout.agent_radius_m) can stand, green where a door opens on it, grey
+    where furniture cuts it off. Returns (H, W, 3) uint8 RGB."""
     from PIL import Image, ImageDraw, ImageFont
 
     rooms = scene_json.get("rooms", [])
@@ -50,6 +95,15 @@ def draw_topdown(scene_json: dict, camera_path_xy=None, covered: dict | None = N
 
     for r in rooms:
         d.polygon(px(r["polygon"]), fill=_ROOM_FILL.get(r["type"], (235, 235, 235)), outline=(40, 40, 40), width=3)
+    if walkable and scene_json.get("objects"):
+        for r in rooms:
+            nav, free, on_doors = walkable_cells(scene_json, r)
+            h = nav.cell / 2
+            for (i, j), m in zip(np.argwhere(free), on_doors[free]):
+                x, y = nav.gx[i, j], nav.gy[i, j]
+                a, b = px([[x - h, y + h], [x + h, y - h]])
+                d.rectangle([a, b], fill=(196, 232, 190) if m else (214, 214, 206))
+    for r in rooms:
         c = np.asarray(r["polygon"], float).mean(0)
         d.text(px(c)[0], f'{r["id"]} {r["type"]}', fill=(90, 90, 90), font=font, anchor="mm")
     for w in scene_json.get("windows", []):
@@ -108,12 +162,13 @@ def _camera_path(scene_dir: Path):
 
 
 def add_cli(subparsers) -> dict:
-    """`simgen preview-layout SCENE_DIR --out FILE.png [--size PX] [--no-path]`."""
+    """`simgen preview-layout SCENE_DIR --out FILE.png [--size PX] [--no-path] [--no-walkable]`."""
     p = subparsers.add_parser("preview-layout", help="draw a top-down map of a saved scene (scene.json)")
     p.add_argument("scene_dir", help="a scene directory holding scene.json (and camera.json for the path)")
     p.add_argument("--out", required=True, help="PNG file to write")
     p.add_argument("--size", type=int, default=800, help="longest side in pixels (default 800)")
     p.add_argument("--no-path", action="store_true", help="do not draw the camera path")
+    p.add_argument("--no-walkable", action="store_true", help="do not shade the walkable space")
     return {"preview-layout": run}
 
 
@@ -133,5 +188,6 @@ def run(args) -> int:
     except json.JSONDecodeError as e:
         raise ConfigError(f"{sj}: invalid JSON: {e}") from None
     path = None if args.no_path else _camera_path(sj.parent)
-    Image.fromarray(draw_topdown(scene, camera_path_xy=path, size_px=args.size)).save(args.out)
+    Image.fromarray(draw_topdown(scene, camera_path_xy=path, size_px=args.size,
+                                 walkable=not args.no_walkable)).save(args.out)
     return 0

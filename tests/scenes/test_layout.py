@@ -246,3 +246,27 @@ def test_settled_high_scene_keeps_every_object_on_its_plane():
     by_id = {o.id: o for o in sc.objects}
     assert all(_rest_gap(o, {}, by_id) <= MAX_REST_GAP_M for o in sc.objects)
     assert check_scene(sc, cfg.wall_thickness_m)["floating"] == []
+
+
+def test_topdown_walkable_space_known_answer():
+    """A 6 x 4 room with its door on the left wall and a 0.4 m thick block right across it at x = 3: the
+    map's walkable cells (agent radius 0.35) lie left of the block on the door's side and right of it cut
+    off, none within 0.35 m of the walls or the block."""
+    from simgen.scenes.topdown import draw_topdown, walkable_cells
+
+    block = {"id": 1, "name": "wardrobe_0", "kind": "object", "room": "room_0", "placement": "floor",
+             "obb": {"center": [3.0, 2.0, 1.0], "extents": [0.4, 4.0, 2.0], "rotation": np.eye(3).tolist()},
+             "obb_corners": [[3.0, 2.0, 0.0]]}
+    sj = {"rooms": [{"id": "room_0", "type": "bedroom", "polygon": [[0, 0], [6, 0], [6, 4], [0, 4]]}],
+          "doors": [{"id": "door_0", "rooms": ["room_0"], "center": [0.0, 2.0], "normal": [1.0, 0.0], "width_m": 0.9,
+                     "height_m": 2.05, "entrance": True}],
+          "objects": [block], "layout": {"agent_radius_m": 0.35}}
+    nav, free, on_doors = walkable_cells(sj, sj["rooms"][0])
+    x, y = nav.gx[free], nav.gy[free]
+    assert (np.minimum.reduce([x, 6 - x, y, 4 - y]) > 0.35).all()
+    assert (np.abs(x - 3.0) > 0.2 + 0.35).all()
+    assert (nav.gx[on_doors] < 3.0).all() and (nav.gx[free & ~on_doors] > 3.0).all()
+    assert on_doors.sum() > 100 and (free & ~on_doors).sum() > 100
+    img = draw_topdown(sj, size_px=300)
+    assert (np.abs(img.astype(int) - (196, 232, 190)).sum(-1) == 0).any()      # green: on the door's side
+    assert (np.abs(img.astype(int) - (214, 214, 206)).sum(-1) == 0).any()      # grey: cut off
