@@ -8,13 +8,13 @@ r + half a cell diagonal from every kept cell is a **pocket**: the corner behind
 between a wardrobe and a dresser, open floor off the route. An obstacle there leaves every kept cell
 walkable, so the doors stay connected and every object keeps its viewing spot.
 
-Dense presets (`pocket_fill = true`, extreme) use this to approach their floor-occupancy draw after every
-requested item is placed: small and wall-side floor items of the room's categories are drawn, larger
-first, and put in pockets (wall-side ones with their back on a wall), snuggest pose first, until the
-room's footprints reach its `floor_occupancy` draw or nothing more fits; each placement is confirmed by
-the full check. They are fill: best effort, reported apart from the requested items. The report also
-gives the floor the kept walkway takes with its band (`walkway_m2`): no layout that keeps this walkway
-can cover more than the rest of the floor.
+A preset with `pocket_fill = true` (off in the shipped presets: `--set scene.pocket_fill=true`) uses this
+to approach its floor-occupancy draw after every requested item is placed: small and wall-side floor
+items of the room's categories are drawn, larger first, and put in pockets (wall-side ones with their back
+on a wall), snuggest pose first, until the room's footprints reach its `floor_occupancy` draw or nothing
+more fits; each placement is confirmed by the full check. They are fill: best effort, reported apart
+from the requested items. The report also gives the floor the kept walkway takes with its band
+(`walkway_m2`): no layout that keeps this walkway can cover more than the rest of the floor.
 """
 
 from __future__ import annotations

@@ -104,8 +104,7 @@ def test_pocket_fill_raises_occupancy_and_keeps_every_rule():
     from simgen.scenes.placement import door_passages, door_points
 
     cfg = load_preset("scenes", "extreme", SceneConfig)
-    assert cfg.pocket_fill
-    cfg = dataclasses.replace(cfg, rooms=IntRange(1, 1), room_types=("living_room",), settle_s=0.5)
+    cfg = dataclasses.replace(cfg, rooms=IntRange(1, 1), room_types=("living_room",), settle_s=0.5, pocket_fill=True)
     on = generate_scene(cfg, "a", 3, np.random.default_rng(3), 0.35)
     off = generate_scene(dataclasses.replace(cfg, pocket_fill=False), "b", 3, np.random.default_rng(3), 0.35)
     rep = on.reports["layout"]["rooms"][0]
