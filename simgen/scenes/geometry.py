@@ -134,21 +134,38 @@ class NavGrid:
             lab[i0:i1, j0:j1][m] = k + 1
         return lab
 
+    @property
+    def band_m(self) -> float:
+        """A cell is walkable when no obstacle cell centre lies within this distance of its centre: the
+        radius plus half a cell diagonal (conservative: cell centres, not exact boundaries)."""
+        return self.r + 0.71 * self.cell
+
+    def walkable(self, rects: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(lab, open_, free) for obstacle rects (n, 5): their label raster (`raster`), the open floor
+        and the cells where the agent's centre can stand."""
+        lab = self.raster(rects) if len(rects) else np.zeros(self.gx.shape, dtype=np.int32)
+        open_ = self.inside & (lab == 0)
+        free = ndimage.distance_transform_edt(open_) * self.cell > self.band_m
+        return lab, open_, free
+
+    def door_window(self, a: np.ndarray, i: int, j: int) -> np.ndarray:
+        """The 9 x 9 window of grid array `a` round door cell (i, j), where a door's component is read."""
+        return a[max(0, i - 4):i + 5, max(0, j - 4):j + 5]
+
+    def door_label(self, comp: np.ndarray, i: int, j: int) -> int:
+        """The component label (of `ndimage.label(free)`) door cell (i, j) opens on: the most common
+        one in its window, 0 for none."""
+        win = self.door_window(comp, i, j)
+        vals = win[win > 0]
+        return int(np.bincount(vals).argmax()) if len(vals) else 0
+
     def check(self, rects: np.ndarray, owners: np.ndarray, seen_from_afar=()) -> tuple[bool, dict]:
         """rects (n, 5) obstacles; owners (n,) int ids of the objects they belong to. Owners in
         `seen_from_afar` (wall items at head height, seen over the furniture under them) narrow the
         walkway like any obstacle but need no viewing spot within reach."""
-        lab = self.raster(rects) if len(rects) else np.zeros(self.gx.shape, dtype=np.int32)
-        open_ = self.inside & (lab == 0)
-        dist = ndimage.distance_transform_edt(open_) * self.cell
-        free = dist - 0.71 * self.cell > self.r      # conservative: cell centres, not exact boundaries
+        lab, _, free = self.walkable(rects)
         comp, _ = ndimage.label(free)
-        door_labels = []
-        for i, j in self.door_cells:
-            i0, i1, j0, j1 = max(0, i - 4), i + 5, max(0, j - 4), j + 5
-            win = comp[i0:i1, j0:j1]
-            vals = win[win > 0]
-            door_labels.append(int(np.bincount(vals).argmax()) if len(vals) else 0)
+        door_labels = [self.door_label(comp, i, j) for i, j in self.door_cells]
         rep = {"unreachable_doors": sum(v == 0 for v in door_labels), "split_doors": 0, "unviewable": []}
         main = door_labels[0] if door_labels else (int(np.bincount(comp[comp > 0]).argmax()) if comp.max() else 0)
         if main == 0:

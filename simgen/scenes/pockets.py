@@ -41,23 +41,21 @@ def kept_walkway(nav, rects: np.ndarray, owners, afar=()) -> np.ndarray:
     (its owner not in `afar`): the walkable cell nearest to the rect. Every cell of that component in
     the 9 x 9 windows round the door cells (where the check reads which component a door opens on) is a
     target too, so a door's window cannot come to hold more of another component."""
+    return _kept(nav, *nav.walkable(rects)[::2], owners, afar)
+
+
+def _kept(nav, lab: np.ndarray, free: np.ndarray, owners, afar) -> np.ndarray:
+    """kept_walkway from the grid's label raster and walkable cells (NavGrid.walkable)."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import dijkstra
 
-    lab = nav.raster(rects) if len(rects) else np.zeros(nav.gx.shape, dtype=np.int32)
-    open_ = nav.inside & (lab == 0)
-    dist = ndimage.distance_transform_edt(open_) * nav.cell
-    free = dist - 0.71 * nav.cell > nav.r
-    comp, _ = ndimage.label(free)
-    keep = np.zeros(free.shape, bool)
     if not nav.door_cells:
         return free
-    i, j = nav.door_cells[0]
-    win = comp[max(0, i - 4):i + 5, max(0, j - 4):j + 5]
-    vals = win[win > 0]
-    if not len(vals):
+    comp, _ = ndimage.label(free)
+    first = nav.door_label(comp, *nav.door_cells[0])
+    if not first:
         return free
-    main = comp == int(np.bincount(vals).argmax())
+    main = comp == first
     # graph over the main component's cells
     idx = -np.ones(free.shape, dtype=np.int64)
     cells = np.flatnonzero(main.ravel())
@@ -71,15 +69,14 @@ def kept_walkway(nav, rects: np.ndarray, owners, afar=()) -> np.ndarray:
         b.append(B[m])
     a, b = np.concatenate(a), np.concatenate(b)
     g = coo_matrix((np.ones(len(a)), (a, b)), shape=(len(cells), len(cells))).tocsr()
-    _, to_kept_idx = ndimage.distance_transform_edt(~main, return_indices=True)
-    src = idx[tuple(to_kept_idx[:, nav.door_cells[0][0], nav.door_cells[0][1]])]
+    d_main, near = ndimage.distance_transform_edt(~main, return_indices=True)   # nearest main cell of each cell
+    src = idx[tuple(near[:, nav.door_cells[0][0], nav.door_cells[0][1]])]
     _, pred = dijkstra(g, directed=False, indices=int(src), return_predecessors=True, unweighted=True)
     targets = set()
     for i, j in nav.door_cells:            # a door's window stays on one component: all of its main cells
-        targets.add(int(idx[tuple(to_kept_idx[:, i, j])]))
-        w = idx[max(0, i - 4):i + 5, max(0, j - 4):j + 5]
+        targets.add(int(idx[tuple(near[:, i, j])]))
+        w = nav.door_window(idx, i, j)
         targets.update(int(t) for t in w[w >= 0])
-    d_main = ndimage.distance_transform_edt(~main)
     afar = set(int(o) for o in afar)
     for k, o in enumerate(np.asarray(owners).reshape(-1)):
         if int(o) in afar:
@@ -88,7 +85,8 @@ def kept_walkway(nav, rects: np.ndarray, owners, afar=()) -> np.ndarray:
         if len(ii) == 0:
             continue
         t = int(np.argmin(d_main[ii, jj]))
-        targets.add(int(idx[to_kept_idx[0, ii[t], jj[t]], to_kept_idx[1, ii[t], jj[t]]]))
+        targets.add(int(idx[near[0, ii[t], jj[t]], near[1, ii[t], jj[t]]]))
+    keep = np.zeros(free.shape, bool)
     flat = keep.ravel()
     for t in targets:
         while t >= 0 and not flat[cells[t]]:
@@ -99,18 +97,17 @@ def kept_walkway(nav, rects: np.ndarray, owners, afar=()) -> np.ndarray:
 
 def pocket_mask(nav, rects: np.ndarray, owners=None, afar=()) -> tuple[np.ndarray, np.ndarray]:
     """(safe, to_kept) on nav's grid for the obstacle rects (n, 5) of `owners`: safe = open floor cells
-    farther from every kept walkway cell (`kept_walkway`) than the carrier's radius plus the grid's
-    half-diagonal (the margin NavGrid.check keeps), so that marking them leaves every kept cell
-    walkable: the doors stay connected and every object keeps its viewing spot. to_kept = distance (m)
-    of each cell to the kept walkway (a new object needs a viewing spot on it)."""
+    farther from every kept walkway cell (`kept_walkway`) than NavGrid.band_m (the radius plus half a
+    cell diagonal), so that marking them leaves every kept cell walkable: the doors stay connected and
+    every object keeps its viewing spot. to_kept = distance (m) of each cell to the kept walkway (a new
+    object needs a viewing spot on it)."""
     owners = np.arange(len(rects)) if owners is None else owners
-    lab = nav.raster(rects) if len(rects) else np.zeros(nav.gx.shape, dtype=np.int32)
-    open_ = nav.inside & (lab == 0)
-    kept = kept_walkway(nav, rects, owners, afar)
+    lab, open_, free = nav.walkable(rects)
+    kept = _kept(nav, lab, free, owners, afar)
     if not kept.any():
         return np.zeros(kept.shape, bool), np.full(kept.shape, np.inf)
     d_kept = ndimage.distance_transform_edt(~kept) * nav.cell
-    safe = open_ & (d_kept > nav.r + 0.71 * nav.cell + POCKET_MARGIN_M)
+    safe = open_ & (d_kept > nav.band_m + POCKET_MARGIN_M)
     return safe, d_kept
 
 
@@ -168,6 +165,7 @@ def fill_pockets(prob, nav, pool: list[str], size_of, counts: dict, max_duplicat
     hard = np.asarray(obstacles["hard"], float).reshape(-1, 5)
     boxes = list(obstacles.get("boxes", ()))
     safe, to_kept = pocket_mask(nav, nav_R, owners, afar)
+    room = ndimage.distance_transform_edt(safe) * nav.cell      # free room round each pocket cell
     rep = {"pocket_m2": round(float(safe.sum() * nav.cell ** 2), 3), "target_m2": round(float(target_m2), 3),
            "draws": 0, "nav_checks": 0, "nav_rejects": 0, "placed": 0}
     out: list[tuple] = []
@@ -193,7 +191,6 @@ def fill_pockets(prob, nav, pool: list[str], size_of, counts: dict, max_duplicat
         else:                                 # every pocket cell, on a half-cell lattice, at 4 right angles
             # centres with room for the item's narrow side (a necessary condition: the cells within
             # min(half extents) of the centre lie in the rect)
-            room = ndimage.distance_transform_edt(safe) * nav.cell
             ii, jj = np.nonzero(room >= min(ext[0], ext[1]) / 2 - 0.71 * nav.cell)
             xs = nav.x0 + (jj + 0.5) * nav.cell
             ys = nav.y0 + (ii + 0.5) * nav.cell
@@ -224,14 +221,14 @@ def fill_pockets(prob, nav, pool: list[str], size_of, counts: dict, max_duplicat
                     used_m2 += float(ext[0] * ext[1])
                     counts[cat] = counts.get(cat, 0) + 1
                     safe, to_kept = pocket_mask(nav, nav_R, owners, afar)
+                    room = ndimage.distance_transform_edt(safe) * nav.cell
                     placed_ok = True
                     break
                 rep["nav_rejects"] += 1
         if not placed_ok:
             failed[cat] = failed.get(cat, 0) + 1
     kept = kept_walkway(nav, nav_R, owners, afar)
-    band = nav.inside & (ndimage.distance_transform_edt(~kept) * nav.cell <= nav.r + 0.71 * nav.cell) \
-        if kept.any() else nav.inside
+    band = nav.inside & (ndimage.distance_transform_edt(~kept) * nav.cell <= nav.band_m) if kept.any() else nav.inside
     rep["walkway_m2"] = round(float(band.sum() * nav.cell ** 2), 3)
     rep["placed"] = len(out)
     rep["achieved_m2"] = round(float(used_m2), 3)

@@ -55,17 +55,13 @@ def walkable_cells(scene_json: dict, room: dict, wall_thickness_m: float = 0.12)
             e = np.asarray(o["obb"]["extents"], float)
             c = o["obb"]["center"]
             rects.append([c[0], c[1], e[0] / 2, e[1] / 2, float(np.arctan2(R[1, 0], R[0, 0]))])
-    rects = np.array(rects, float).reshape(-1, 5)
-    lab = nav.raster(rects) if len(rects) else np.zeros(nav.gx.shape, dtype=np.int32)
-    open_ = nav.inside & (lab == 0)
-    free = ndimage.distance_transform_edt(open_) * nav.cell - 0.71 * nav.cell > nav.r
+    _, _, free = nav.walkable(np.array(rects, float).reshape(-1, 5))
     comp, _ = ndimage.label(free)
     on_doors = np.zeros(free.shape, bool)
     for i, j in nav.door_cells:
-        win = comp[max(0, i - 4):i + 5, max(0, j - 4):j + 5]
-        vals = win[win > 0]
-        if len(vals):
-            on_doors |= comp == int(np.bincount(vals).argmax())
+        lbl = nav.door_label(comp, i, j)
+        if lbl:
+            on_doors |= comp == lbl
     return nav, free, on_doors
 
 
