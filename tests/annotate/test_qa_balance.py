@@ -46,7 +46,7 @@ def test_common_answer_gets_no_more_slots_than_a_rare_one():
 
 def test_counting_asks_one_no_more_often_than_several():
     def count_item(cat, n):
-        return {"task": "object_counting", "answer_value": n, "options": None, "objects": [hash(cat) % 97 + 1],
+        return {"task": "object_counting", "answer_value": n, "options": None, "objects": [ord(cat) - ord("a") + 1],
                 "program": format_program("count", category=cat, covered=True)}
 
     cand = [count_item(c, 1) for c in "abcdef"] + [count_item("g", 2)]
