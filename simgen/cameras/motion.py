@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import bisect
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.interpolate import CubicSpline
@@ -90,11 +90,12 @@ class Piece:
         if self.kind == "turn":
             return (np.tile(np.asarray(self.xy0, float), (len(ts), 1)),
                     self.yaw0 + np.sign(self.yaw1 - self.yaw0) * turn_angle(ts - self.t0, *self.s_of_t))
-        if self.kind == "step":                  # s_of_t = (step duration, turn duration, rate, ramp)
-            Ts, Tt, w, ta = self.s_of_t
-            s = self.length_m * min_jerk((ts - self.t0) / Ts) if Ts > 0 else np.zeros(len(ts))
-            return (np.asarray(self.path(s)).reshape(-1, 2),
-                    self.yaw0 + np.sign(self.yaw1 - self.yaw0) * turn_angle(ts - self.t0, Tt, w, ta))
+        if self.kind == "step":                  # s_of_t = (walk duration, s(tau) spline or None, yaw turns)
+            Ts, s_of_tau, turns = self.s_of_t
+            tau = ts - self.t0
+            s = (np.clip(s_of_tau(np.clip(tau, 0.0, Ts)), 0.0, self.length_m) if s_of_tau is not None
+                 else np.zeros(len(ts)))
+            return np.asarray(self.path(s)).reshape(-1, 2), self.yaw0 + turns_angle(tau, turns)
         s = np.clip(self.s_of_t(np.clip(ts - self.t0, 0.0, T)), 0.0, self.length_m)
         return np.asarray(self.path(s)).reshape(-1, 2), np.asarray(self.heading(s)).reshape(-1)
 
@@ -383,18 +384,134 @@ def turn_piece(t0: float, xy, yaw_in: float, yaw_to: float, cfg) -> Piece:
     return Piece(t0, t0 + T, "turn", tuple(xy), yaw_in, y1, s_of_t=(T, w, ta))
 
 
+def turns_angle(tau, turns) -> np.ndarray:
+    """Yaw change (rad) at times tau (s) of a sequence of turns [(start s, sign, T, w, ta)] (turn_profile)."""
+    tau = np.asarray(tau, dtype=np.float64)
+    out = np.zeros_like(tau)
+    for t_k, sgn, T, w, ta in turns:
+        out = out + sgn * turn_angle(tau - t_k, T, w, ta)
+    return out
+
+
+def _turn(t_k: float, yaw_from: float, yaw_to: float, cfg) -> tuple[tuple, float]:
+    """One turn of a step's yaw plan starting at t_k: ((t_k, sign, T, w, ta), unwrapped end yaw)."""
+    rate = 0.98 * np.deg2rad(cfg.max_yaw_rate_deg_s)
+    acc = 0.98 * np.deg2rad(cfg.max_yaw_accel_deg_s2)
+    y1 = wrap_near(yaw_to, yaw_from)
+    T, w, ta = turn_profile(y1 - yaw_from, rate, acc)
+    return (t_k, float(np.sign(y1 - yaw_from)), T, w, ta), y1
+
+
+def walk_under_yaw(path, L: float, yaw_in: float, turns, cfg, t_guess: float):
+    """The quickest walk from rest to rest along `path` (arc length 0..L) while the yaw follows a given plan
+    (yaw_in + turns_angle(t, turns)): speed <= cfg.speed_mps (and 0.98 max_speed_mps), speed across or
+    against the look direction <= MAX_SIDEWAYS_MPS, walking plus lateral acceleration <= max_accel_mps2.
+    The caps depend on time through the yaw, so the profile is found by a fixed point (times along the
+    path -> yaw -> speed caps -> forward/backward acceleration passes -> times), then checked every 10 ms
+    and slowed locally where a cap breaks, as legs are. Returns (duration, s(tau) spline)."""
+    n = max(21, int(np.ceil(L / 0.01)) + 1)
+    s = np.linspace(0.0, L, n)
+    p1, p2 = path(s, 1), path(s, 2)
+    move = np.arctan2(p1[:, 1], p1[:, 0])
+    kappa = np.abs(p1[:, 0] * p2[:, 1] - p1[:, 1] * p2[:, 0]) / np.maximum(np.linalg.norm(p1, axis=1), 1e-9) ** 3
+    a_max = cfg.max_accel_mps2
+    with np.errstate(divide="ignore"):
+        base = np.minimum(min(cfg.speed_mps, 0.95 * cfg.max_speed_mps), np.sqrt(0.8 * a_max / kappa))
+    scale = np.ones(n)
+    tq = s / max(L, 1e-9) * max(t_guess, 1e-3)
+    for it in range(16):
+        for _ in range(3):
+            side = off_axis(yaw_in + turns_angle(tq, turns) - move)
+            with np.errstate(divide="ignore"):
+                cap = np.minimum(base, 0.9 * MAX_SIDEWAYS_MPS / side) * scale
+            tu, su = _time_profile(s, cap, 0.8 * a_max, 0.1)
+            keep = np.r_[True, np.diff(su) > 1e-12]
+            tq = np.interp(s, su[keep], tu[keep])
+        sp = CubicSpline(tu, su)
+        tt = np.arange(0.0, tu[-1], 0.01)
+        sv = np.clip(sp(tt), 0.0, L)
+        v, a = sp(tt, 1), sp(tt, 2)
+        q1, q2 = path(sv, 1), path(sv, 2)
+        acc_xy = np.linalg.norm(q2 * (v * v)[:, None] + q1 * a[:, None], axis=1)
+        side_v = np.abs(v) * off_axis(yaw_in + turns_angle(tt, turns) - np.arctan2(q1[:, 1], q1[:, 0]))
+        bad = (np.abs(v) > 0.98 * cfg.max_speed_mps) | (acc_xy > 0.97 * a_max) | (side_v > 0.98 * MAX_SIDEWAYS_MPS)
+        if not bad.any():
+            return float(tu[-1]), sp
+        if it >= 10:
+            scale *= 0.85                     # last resort: the whole walk slower
+            continue
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.nanmax(np.stack([np.abs(v) / (0.98 * cfg.max_speed_mps), np.sqrt(acc_xy / (0.97 * a_max)),
+                                        side_v / (0.98 * MAX_SIDEWAYS_MPS)]), axis=0)
+        for sb in np.unique(np.round(sv[bad] / 0.05) * 0.05):
+            r = float(ratio[bad][np.abs(sv[bad] - sb) <= 0.025].max(initial=1.0))
+            win = np.abs(s - sb) < 0.15
+            scale[win] *= float(np.clip(0.97 / max(r, 1e-9), 0.6, 0.95))
+    raise RuntimeError("walk_under_yaw: caps not met after 16 rounds")    # unreachable in practice
+
+
 def step_piece(t0: float, pts: np.ndarray, yaw_in: float, yaw_to: float, cfg) -> Piece:
-    """A short step from rest to rest along polyline pts (n, 2) while turning in place from yaw_in to yaw_to:
-    position along the path by a minimum-jerk profile, yaw by the C2 turn profile, both starting at t0 (each
-    C2, each within its caps). The step takes the shortest duration that keeps the speed across or against
-    the look direction <= MAX_SIDEWAYS_MPS, the speed <= 0.95 max_speed_mps and the acceleration
-    <= 0.8 max_accel_mps2 (checked on samples). A look-around segment: the heading does not lead."""
-    turn = turn_piece(t0, pts[0], yaw_in, yaw_to, cfg)
-    y1, (Tt, w, ta) = turn.yaw1, turn.s_of_t
+    """A look-around step (see _step_piece), memoised: the planner times the same ways again while it prunes
+    viewpoints and fits the walk to its duration cap."""
+    pts = np.ascontiguousarray(pts, dtype=np.float64)
+    key = (pts.tobytes(), pts.shape, float(yaw_in), float(yaw_to), cfg.speed_mps, cfg.max_speed_mps,
+           cfg.max_accel_mps2, cfg.max_yaw_rate_deg_s, cfg.max_yaw_accel_deg_s2)
+    piece = _STEP_CACHE.get(key)
+    if piece is None:
+        piece = _step_piece(pts, float(yaw_in), float(yaw_to), cfg)
+        if len(_STEP_CACHE) >= 4096:
+            _STEP_CACHE.pop(next(iter(_STEP_CACHE)))
+        _STEP_CACHE[key] = piece
+    return replace(piece, t0=float(t0), t1=float(t0) + (piece.t1 - piece.t0))
+
+
+_STEP_CACHE: dict = {}
+
+
+def _step_piece(pts: np.ndarray, yaw_in: float, yaw_to: float, cfg) -> Piece:
+    """A short way from rest to rest along polyline pts (n, 2) between two looks (a look-around step): the
+    yaw turns from yaw_in to yaw_to by C2 turn profiles while the position moves along the path as fast as
+    the caps allow given the yaw at each moment (walk_under_yaw). Two yaw plans are timed and the quicker
+    kept: (1) one turn straight to the next look; (2) turn toward the walking direction (the chord of the
+    path), face it for a while (searched over a few durations), then turn to the next look — walking ahead in
+    the middle of the way instead of sideways the whole way. Position, yaw and their first two derivatives
+    are continuous, and both start and end at rest. Where the position arrives before the yaw does, the
+    rest of the turn is done standing."""
     path, L = spline_path(pts)
-    if path is None:
-        return turn
-    sgn = np.sign(y1 - yaw_in)
+    first, y1 = _turn(0.0, yaw_in, yaw_to, cfg)
+    if path is None or L < 1e-3:
+        return Piece(0.0, first[2], "step", tuple(pts[0]), yaw_in, y1, 0.0, lambda s: np.tile(pts[0], (np.size(s), 1)),
+                     None, (0.0, None, (first,)))
+    chord = np.asarray(pts[-1], float) - np.asarray(pts[0], float)
+    m = float(np.arctan2(chord[1], chord[0])) if np.linalg.norm(chord) > 1e-6 else yaw_in
+    plans = [(first,)]
+    to_m, ym = _turn(0.0, yaw_in, m, cfg)
+    if max(abs(to_m[2]), 0.0) > 0 or _angle_rad(m, yaw_to) > 1e-3:
+        back, _ = _turn(0.0, ym, yaw_to, cfg)
+        walk_ahead = L / max(cfg.speed_mps, 1e-3)
+        for f in (0.0, 0.25, 0.5, 0.75, 1.0):
+            t_back = to_m[2] + f * walk_ahead
+            plans.append((to_m, (t_back,) + back[1:]))
+    best = None
+    for turns in plans:
+        t_turns = max(t_k + T for t_k, _sg, T, _w, _ta in turns)
+        Ts, sp = walk_under_yaw(path, L, yaw_in, turns, cfg, max(t_turns, L / max(cfg.speed_mps, 1e-3)))
+        total = max(Ts, t_turns)
+        if best is None or total < best[0] - 1e-9:
+            best = (total, Ts, sp, turns)
+    mj = _min_jerk_step(path, L, yaw_in, plans[0], cfg)      # short steps: a minimum-jerk profile is quicker
+    if max(mj[0], plans[0][0][2]) < best[0] - 1e-9:
+        best = (max(mj[0], plans[0][0][2]), mj[0], mj[1], plans[0])
+    total, Ts, sp, turns = best
+    y_end = yaw_in + float(turns_angle(np.array([total + 1.0]), turns)[0])
+    return Piece(0.0, total, "step", tuple(pts[0]), yaw_in, y_end, L, path, None, (Ts, sp, tuple(turns)))
+
+
+def _min_jerk_step(path, L: float, yaw_in: float, turns, cfg):
+    """(duration, s(tau)) of a minimum-jerk walk along the path under the yaw plan: the shortest duration
+    (8 % steps) that keeps the speed across or against the look direction, the speed and the acceleration
+    within the same caps as walk_under_yaw. Quicker than the time-optimal profile only for steps of a few cm
+    (that profile's smoothing in time costs ~0.5 s)."""
     u = np.linspace(0.0, 1.0, max(101, int(np.ceil(L / 0.005)) + 1))      # every <= 5 mm of the path
     dmj = 30 * u ** 2 * (1 - u) ** 2                            # d min_jerk / du
     ddmj = 60 * u - 180 * u ** 2 + 120 * u ** 3
@@ -402,18 +519,20 @@ def step_piece(t0: float, pts: np.ndarray, yaw_in: float, yaw_to: float, cfg) ->
     p1, p2 = path(s, 1), path(s, 2)
     move = np.arctan2(p1[:, 1], p1[:, 0])
     kappa = np.abs(p1[:, 0] * p2[:, 1] - p1[:, 1] * p2[:, 0])
-    Ts = max(MIN_JERK_PEAK * L / (0.95 * cfg.max_speed_mps), np.sqrt(MIN_JERK_ACC * L / (0.8 * cfg.max_accel_mps2)),
-             0.2)
+    Ts = max(MIN_JERK_PEAK * L / min(cfg.speed_mps, 0.95 * cfg.max_speed_mps),
+             np.sqrt(MIN_JERK_ACC * L / (0.8 * cfg.max_accel_mps2)), 0.2)
     for _ in range(60):
-        tt = u * Ts
         v = L * dmj / Ts
         a = np.hypot(L * ddmj / Ts ** 2, v * v * kappa)
-        yaw = yaw_in + sgn * turn_angle(tt, Tt, w, ta)
-        if (np.all(v * off_axis(yaw - move) <= 0.97 * MAX_SIDEWAYS_MPS)
-                and np.all(a <= 0.8 * cfg.max_accel_mps2)):
+        yaw = yaw_in + turns_angle(u * Ts, turns)
+        if np.all(v * off_axis(yaw - move) <= 0.97 * MAX_SIDEWAYS_MPS) and np.all(a <= 0.8 * cfg.max_accel_mps2):
             break
         Ts *= 1.08
-    return Piece(t0, t0 + max(Ts, Tt), "step", tuple(pts[0]), yaw_in, y1, L, path, None, (Ts, Tt, w, ta))
+    return Ts, (lambda tau, Ts=Ts: L * min_jerk(np.asarray(tau, dtype=np.float64) / Ts))
+
+
+def _angle_rad(a: float, b: float) -> float:
+    return abs((a - b + np.pi) % (2 * np.pi) - np.pi)
 
 
 def hold_piece(t0: float, xy, yaw: float, hold_s: float) -> Piece:

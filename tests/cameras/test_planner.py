@@ -184,6 +184,55 @@ def test_turn_profile_known_answers():
     assert a[0] == 0 and a[-1] == pytest.approx(d) and np.all(v >= -1e-9) and v.max() <= rate + 1e-9
 
 
+def test_look_around_steps_hold_every_cap_and_beat_minimum_jerk():
+    """Steps between two looks (straight and bent paths, random turns): at rest at both ends at the right place
+    and yaw, position and yaw C2 (no jumps in velocity or acceleration on 5 ms samples), and every cap held:
+    speed, speed across or against the look, walking + lateral acceleration, yaw rate and acceleration.
+    A 1.5 m way looking sideways the whole time takes <= 0.7 of the minimum-jerk profile's duration under the
+    same sideways cap (that profile peaks at 1.875x its mean speed), and a way that starts and ends looking
+    across it turns to face the walking direction in the middle."""
+    from simgen.cameras.motion import _min_jerk_step, spline_path, step_piece
+
+    cfg = replace(CFG, speed_mps=0.7, max_speed_mps=0.8, max_accel_mps2=1.0)
+    rng = np.random.default_rng(4)
+    dt = 0.005
+    for k in range(12):
+        L = float(rng.uniform(0.05, 3.0))
+        n = max(3, int(L / 0.02) + 1)
+        x = np.linspace(0.0, L, n)
+        bend = 0.0 if k % 2 == 0 else float(rng.uniform(-0.4, 0.4))
+        pts = np.c_[x, bend * L * np.sin(np.pi * x / L)] + rng.uniform(-3, 3, 2)     # straight or bowed
+        yaw_in, yaw_to = (float(v) for v in rng.uniform(-np.pi, np.pi, 2))
+        p = step_piece(10.0, pts, yaw_in, yaw_to, cfg)
+        t = np.arange(p.t0, p.t1 + dt / 2, dt)
+        xy, yaw = p.states(t)
+        assert np.allclose(xy[0], pts[0], atol=1e-6) and np.allclose(xy[-1], pts[-1], atol=2e-3)
+        assert abs((yaw[-1] - yaw_to + np.pi) % (2 * np.pi) - np.pi) < 1e-6
+        v = np.diff(xy, axis=0) / dt
+        w = np.diff(yaw) / dt
+        speed = np.linalg.norm(v, axis=1)
+        assert speed.max() <= cfg.max_speed_mps and speed[:2].max() < 0.02 and speed[-2:].max() < 0.02
+        acc = np.linalg.norm(np.diff(v, axis=0), axis=1) / dt
+        assert acc.max() <= cfg.max_accel_mps2 * 1.02
+        assert np.abs(w).max() <= np.deg2rad(cfg.max_yaw_rate_deg_s) + 1e-6
+        assert np.abs(np.diff(w) / dt).max() <= np.deg2rad(cfg.max_yaw_accel_deg_s2) * 1.02
+        # C2: the accelerations change by small amounts from one 5 ms sample to the next (a jump would be ~ the cap)
+        assert np.abs(np.diff(acc)).max() < 0.2 and np.abs(np.diff(np.diff(w) / dt)).max() < 0.3
+        move = np.arctan2(v[:, 1], v[:, 0])
+        dpsi = 0.5 * (yaw[1:] + yaw[:-1]) - move
+        side = speed * np.maximum(np.abs(np.sin(dpsi)), np.maximum(-np.cos(dpsi), 0.0))
+        assert side.max() <= MAX_SIDEWAYS_MPS * 1.01
+    pts = np.c_[np.linspace(0.0, 1.5, 76), np.zeros(76)]
+    side_step = step_piece(0.0, pts, np.pi / 2, np.pi / 2, cfg)
+    path, L = spline_path(pts)
+    Tmj = _min_jerk_step(path, L, np.pi / 2, ((0.0, 1.0, 0.0, 0.0, 0.0),), cfg)[0]
+    assert side_step.t1 <= 0.7 * Tmj
+    across = step_piece(0.0, np.c_[np.linspace(0.0, 3.0, 151), np.zeros(151)], np.pi / 2, -np.pi / 2, cfg)
+    t = np.linspace(across.t0, across.t1, 400)
+    _xy, yaw = across.states(t)
+    assert len(across.s_of_t[2]) == 2 and np.abs(np.sin(yaw)).min() < 1e-6     # faces along the way
+
+
 def test_aligned_viewpoint_is_passed_through_without_stopping():
     """A view looking along the walk is passed at walking speed with exactly its look heading; a view looking
     sideways (90 deg off) makes the walk stop there (look-around), then go on."""
