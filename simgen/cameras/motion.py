@@ -492,19 +492,33 @@ def _step_piece(pts: np.ndarray, yaw_in: float, yaw_to: float, cfg) -> Piece:
         for f in (0.0, 0.25, 0.5, 0.75, 1.0):
             t_back = to_m[2] + f * walk_ahead
             plans.append((to_m, (t_back,) + back[1:]))
-    best = None
+    cands = []
     for turns in plans:
         t_turns = max(t_k + T for t_k, _sg, T, _w, _ta in turns)
         Ts, sp = walk_under_yaw(path, L, yaw_in, turns, cfg, max(t_turns, L / max(cfg.speed_mps, 1e-3)))
-        total = max(Ts, t_turns)
-        if best is None or total < best[0] - 1e-9:
-            best = (total, Ts, sp, turns)
+        cands.append((max(Ts, t_turns), Ts, sp, turns))
     mj = _min_jerk_step(path, L, yaw_in, plans[0], cfg)      # short steps: a minimum-jerk profile is quicker
-    if max(mj[0], plans[0][0][2]) < best[0] - 1e-9:
-        best = (max(mj[0], plans[0][0][2]), mj[0], mj[1], plans[0])
-    total, Ts, sp, turns = best
+    cands.append((max(mj[0], plans[0][0][2]), mj[0], mj[1], plans[0]))
+    costs = [_step_cost(path, L, yaw_in, c) for c in cands]
+    total, Ts, sp, turns = cands[int(np.argmin(costs))]       # first of equal costs
     y_end = yaw_in + float(turns_angle(np.array([total + 1.0]), turns)[0])
     return Piece(0.0, total, "step", tuple(pts[0]), yaw_in, y_end, L, path, None, (Ts, sp, tuple(turns)))
+
+
+SIDEWAYS_PENALTY = 0.5    # choosing a step's yaw plan, a second walking sideways (> 60 deg off) counts 1.5 s
+
+
+def _step_cost(path, L: float, yaw_in: float, cand) -> float:
+    """Duration of a step candidate (total, Ts, s(tau), turns) plus SIDEWAYS_PENALTY x the time it walks
+    (> 0.1 m/s) with the look more than 60 deg off the motion: walking ahead is preferred to strafing when it
+    costs little more time."""
+    total, Ts, s_of_tau, turns = cand
+    tau = np.arange(0.0, Ts, 0.02)
+    s = np.clip(s_of_tau(tau), 0.0, L)
+    v = np.gradient(s, 0.02) if len(s) > 1 else np.zeros(len(s))
+    p1 = path(s, 1)
+    off = np.abs(np.angle(np.exp(1j * (yaw_in + turns_angle(tau, turns) - np.arctan2(p1[:, 1], p1[:, 0])))))
+    return float(total + SIDEWAYS_PENALTY * 0.02 * np.count_nonzero((v > 0.1) & (off > np.deg2rad(60.0))))
 
 
 def _min_jerk_step(path, L: float, yaw_in: float, turns, cfg):
