@@ -13,6 +13,9 @@ Pieces (times in s):
   used where the walk must stop: at its ends, and at viewpoints whose look heading is more than
   `pass_through_deg` off the walking direction or where the path reverses (look-around).
 - `hold`: stand still for `hold_s` facing a viewpoint where the walk stopped.
+- `step`: a short way between two looks (look-around): the yaw follows C2 turns (straight to the next look,
+  or via the walking direction) while the position goes from rest to rest as fast as the speed, sideways
+  and acceleration caps allow given the yaw at each moment (walk_under_yaw).
 Position, yaw and their first two derivatives are continuous everywhere (every piece starts and ends
 at rest with zero acceleration). Eye height and pitch are constant per scene; roll is 0.
 """
