@@ -139,7 +139,6 @@ def solve_room(room, prog: RoomProgram, doors, windows, cats, cfg, radius_m: flo
     def narrower_pair(u: Unit):
         """The bed group with its two nightstands (a requested symmetric pair) resampled as one narrower
         matching pair that still holds their lamps, before a nightstand is let go (which breaks the pair)."""
-        g = u.group  # type: ignore[attr-defined]
         ns = [k for k in u.keys[1:] if items[k].category == "nightstand"]
         if len(ns) != 2 or len(u.keys) != 3:
             return None

@@ -87,7 +87,8 @@ class FloorProblem:
         n = len(pts)
         for i in range(n):
             p0, p1, p2 = pts[i - 1], pts[i], pts[(i + 1) % n]
-            if np.cross(p1 - p0, p2 - p1) < -1e-9:
+            a, b = p1 - p0, p2 - p1
+            if a[0] * b[1] - a[1] * b[0] < -1e-9:          # 2-D cross product (np.cross of 2-D vectors is deprecated)
                 self.reflex.append(p1)
         self.reflex = np.array(self.reflex).reshape(-1, 2)
         self.static, self.static_h = static_rects, static_min_h
