@@ -411,7 +411,8 @@ def walk_under_yaw(path, L: float, yaw_in: float, turns, cfg, t_guess: float):
     against the look direction <= MAX_SIDEWAYS_MPS, walking plus lateral acceleration <= max_accel_mps2.
     The caps depend on time through the yaw, so the profile is found by a fixed point (times along the
     path -> yaw -> speed caps -> forward/backward acceleration passes -> times), then checked every 10 ms
-    and slowed locally where a cap breaks, as legs are. Returns (duration, s(tau) spline)."""
+    and slowed locally where a cap breaks, as legs are. Returns (duration, s(tau) spline), or None if the
+    caps still break after 16 rounds (the caller then falls back to a minimum-jerk profile)."""
     n = max(21, int(np.ceil(L / 0.01)) + 1)
     s = np.linspace(0.0, L, n)
     p1, p2 = path(s, 1), path(s, 2)
@@ -450,7 +451,7 @@ def walk_under_yaw(path, L: float, yaw_in: float, turns, cfg, t_guess: float):
             r = float(ratio[bad][np.abs(sv[bad] - sb) <= 0.025].max(initial=1.0))
             win = np.abs(s - sb) < 0.15
             scale[win] *= float(np.clip(0.97 / max(r, 1e-9), 0.6, 0.95))
-    raise RuntimeError("walk_under_yaw: caps not met after 16 rounds")    # unreachable in practice
+    return None                         # not seen on any scene; step_piece keeps its minimum-jerk candidate
 
 
 def step_piece(t0: float, pts: np.ndarray, yaw_in: float, yaw_to: float, cfg) -> Piece:
@@ -498,8 +499,9 @@ def _step_piece(pts: np.ndarray, yaw_in: float, yaw_to: float, cfg) -> Piece:
     cands = []
     for turns in plans:
         t_turns = max(t_k + T for t_k, _sg, T, _w, _ta in turns)
-        Ts, sp = walk_under_yaw(path, L, yaw_in, turns, cfg, max(t_turns, L / max(cfg.speed_mps, 1e-3)))
-        cands.append((max(Ts, t_turns), Ts, sp, turns))
+        walk = walk_under_yaw(path, L, yaw_in, turns, cfg, max(t_turns, L / max(cfg.speed_mps, 1e-3)))
+        if walk is not None:
+            cands.append((max(walk[0], t_turns), walk[0], walk[1], turns))
     mj = _min_jerk_step(path, L, yaw_in, plans[0], cfg)      # short steps: a minimum-jerk profile is quicker
     cands.append((max(mj[0], plans[0][0][2]), mj[0], mj[1], plans[0]))
     costs = [_step_cost(path, L, yaw_in, c) for c in cands]
