@@ -248,6 +248,23 @@ def off_axis(dpsi):
     return np.maximum(np.abs(np.sin(dpsi)), np.maximum(-np.cos(dpsi), 0.0))
 
 
+def _direction_curvature(path: CubicSpline, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(walking direction (rad), curvature (1/m)) of the path spline at arc lengths s."""
+    p1, p2 = path(s, 1), path(s, 2)
+    kappa = np.abs(p1[:, 0] * p2[:, 1] - p1[:, 1] * p2[:, 0]) / np.maximum(np.linalg.norm(p1, axis=1), 1e-9) ** 3
+    return np.arctan2(p1[:, 1], p1[:, 0]), kappa
+
+
+def _slow_locally(scale: np.ndarray, s: np.ndarray, sv: np.ndarray, bad: np.ndarray, ratio: np.ndarray,
+                  bin_m: float, win_m: float) -> None:
+    """Lower `scale` (speed factor per arc-length sample s) around every bin_m-wide stretch of path where a
+    cap broke (bad samples at arc lengths sv, broken by `ratio`), within win_m of it, by about as much as the
+    cap was broken (factor 0.97 / ratio, clipped to 0.6..0.95)."""
+    for sb in np.unique(np.round(sv[bad] / bin_m) * bin_m):
+        r = float(ratio[bad][np.abs(sv[bad] - sb) <= bin_m / 2].max(initial=1.0))
+        scale[np.abs(s - sb) < win_m] *= float(np.clip(0.97 / max(r, 1e-9), 0.6, 0.95))
+
+
 def _speed_limits(heading: CubicSpline, path: CubicSpline, s: np.ndarray, cfg, scale: np.ndarray) -> np.ndarray:
     """Speed cap (m/s) along the leg from the yaw rate and acceleration caps, the path's curvature (lateral
     acceleration <= 0.8 max_accel_mps2) and the sideways-speed cap (no strafing)."""
@@ -255,9 +272,8 @@ def _speed_limits(heading: CubicSpline, path: CubicSpline, s: np.ndarray, cfg, s
     acc = np.deg2rad(cfg.max_yaw_accel_deg_s2)
     d1 = np.abs(heading(s, 1))
     d2 = np.abs(heading(s, 2))
-    p1, p2 = path(s, 1), path(s, 2)
-    kappa = np.abs(p1[:, 0] * p2[:, 1] - p1[:, 1] * p2[:, 0]) / np.maximum(np.linalg.norm(p1, axis=1), 1e-9) ** 3
-    side = off_axis(heading(s) - np.arctan2(p1[:, 1], p1[:, 0]))
+    move, kappa = _direction_curvature(path, s)
+    side = off_axis(heading(s) - move)
     with np.errstate(divide="ignore"):
         v = np.minimum.reduce([np.full_like(s, min(cfg.speed_mps, 0.95 * cfg.max_speed_mps)),
                                0.85 * rate / d1, np.sqrt(0.45 * acc / d2),
@@ -338,11 +354,7 @@ def leg_piece(t0: float, pts: np.ndarray, yaw_in: float, views: list[tuple[int, 
             ratio = np.nanmax(np.stack([np.abs(w) / (0.98 * rate), np.sqrt(np.abs(al) / (0.98 * acc)),
                                         np.abs(v) / (0.98 * cfg.max_speed_mps), np.sqrt(acc_xy / a_max),
                                         side / MAX_SIDEWAYS_MPS]), axis=0)
-        for sb in np.unique(np.round(sv[bad] / 0.1) * 0.1):
-            r = float(ratio[bad][np.abs(sv[bad] - sb) <= 0.05].max(initial=1.0))
-            f = float(np.clip(0.97 / max(r, 1e-9), 0.6, 0.95))
-            win = np.abs(s - sb) < 0.35
-            scale[win] = np.minimum(scale[win], scale[win] * f)
+        _slow_locally(scale, s, sv, bad, ratio, 0.1, 0.35)
     piece = Piece(t0, t0 + float(tu[-1]), "leg", tuple(pts[0]), float(yaw_in), float(heading(L)), L,
                   path, heading, sp)
     times = [t0 + float(np.interp(sv_, su, tu)) for sv_, _ in s_views]
@@ -380,10 +392,7 @@ def turn_angle(tau, T: float, w: float, ta: float):
 
 
 def turn_piece(t0: float, xy, yaw_in: float, yaw_to: float, cfg) -> Piece:
-    rate = 0.98 * np.deg2rad(cfg.max_yaw_rate_deg_s)
-    acc = 0.98 * np.deg2rad(cfg.max_yaw_accel_deg_s2)
-    y1 = wrap_near(yaw_to, yaw_in)
-    T, w, ta = turn_profile(y1 - yaw_in, rate, acc)
+    (_t, _sg, T, w, ta), y1 = _turn(0.0, yaw_in, yaw_to, cfg)
     return Piece(t0, t0 + T, "turn", tuple(xy), yaw_in, y1, s_of_t=(T, w, ta))
 
 
@@ -397,7 +406,8 @@ def turns_angle(tau, turns) -> np.ndarray:
 
 
 def _turn(t_k: float, yaw_from: float, yaw_to: float, cfg) -> tuple[tuple, float]:
-    """One turn of a step's yaw plan starting at t_k: ((t_k, sign, T, w, ta), unwrapped end yaw)."""
+    """The shortest-way C2 turn from yaw_from to yaw_to within 0.98 of the yaw caps, starting at t_k (a turn
+    in place, or one turn of a step's yaw plan): ((t_k, sign, T, w, ta), unwrapped end yaw)."""
     rate = 0.98 * np.deg2rad(cfg.max_yaw_rate_deg_s)
     acc = 0.98 * np.deg2rad(cfg.max_yaw_accel_deg_s2)
     y1 = wrap_near(yaw_to, yaw_from)
@@ -415,9 +425,7 @@ def walk_under_yaw(path, L: float, yaw_in: float, turns, cfg, t_guess: float):
     caps still break after 16 rounds (the caller then falls back to a minimum-jerk profile)."""
     n = max(21, int(np.ceil(L / 0.01)) + 1)
     s = np.linspace(0.0, L, n)
-    p1, p2 = path(s, 1), path(s, 2)
-    move = np.arctan2(p1[:, 1], p1[:, 0])
-    kappa = np.abs(p1[:, 0] * p2[:, 1] - p1[:, 1] * p2[:, 0]) / np.maximum(np.linalg.norm(p1, axis=1), 1e-9) ** 3
+    move, kappa = _direction_curvature(path, s)
     a_max = cfg.max_accel_mps2
     with np.errstate(divide="ignore"):
         base = np.minimum(min(cfg.speed_mps, 0.95 * cfg.max_speed_mps), np.sqrt(0.8 * a_max / kappa))
@@ -447,10 +455,7 @@ def walk_under_yaw(path, L: float, yaw_in: float, turns, cfg, t_guess: float):
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.nanmax(np.stack([np.abs(v) / (0.98 * cfg.max_speed_mps), np.sqrt(acc_xy / (0.97 * a_max)),
                                         side_v / (0.98 * MAX_SIDEWAYS_MPS)]), axis=0)
-        for sb in np.unique(np.round(sv[bad] / 0.05) * 0.05):
-            r = float(ratio[bad][np.abs(sv[bad] - sb) <= 0.025].max(initial=1.0))
-            win = np.abs(s - sb) < 0.15
-            scale[win] *= float(np.clip(0.97 / max(r, 1e-9), 0.6, 0.95))
+        _slow_locally(scale, s, sv, bad, ratio, 0.05, 0.15)
     return None                         # not seen on any scene; step_piece keeps its minimum-jerk candidate
 
 
@@ -490,7 +495,7 @@ def _step_piece(pts: np.ndarray, yaw_in: float, yaw_to: float, cfg) -> Piece:
     m = float(np.arctan2(chord[1], chord[0])) if np.linalg.norm(chord) > 1e-6 else yaw_in
     plans = [(first,)]
     to_m, ym = _turn(0.0, yaw_in, m, cfg)
-    if max(abs(to_m[2]), 0.0) > 0 or _angle_rad(m, yaw_to) > 1e-3:
+    if to_m[2] > 0 or angle_diff(m, yaw_to) > 1e-3:         # else plan 2 would be plan 1
         back, _ = _turn(0.0, ym, yaw_to, cfg)
         walk_ahead = L / max(cfg.speed_mps, 1e-3)
         for f in (0.0, 0.25, 0.5, 0.75, 1.0):
@@ -522,7 +527,7 @@ def _step_cost(path, L: float, yaw_in: float, cand) -> float:
     s = np.clip(s_of_tau(tau), 0.0, L)
     v = np.gradient(s, 0.02) if len(s) > 1 else np.zeros(len(s))
     p1 = path(s, 1)
-    off = np.abs(np.angle(np.exp(1j * (yaw_in + turns_angle(tau, turns) - np.arctan2(p1[:, 1], p1[:, 0])))))
+    off = angle_diff(yaw_in + turns_angle(tau, turns), np.arctan2(p1[:, 1], p1[:, 0]))
     return float(total + SIDEWAYS_PENALTY * 0.02 * np.count_nonzero((v > 0.1) & (off > np.deg2rad(60.0))))
 
 
@@ -550,8 +555,9 @@ def _min_jerk_step(path, L: float, yaw_in: float, turns, cfg):
     return Ts, (lambda tau, Ts=Ts: L * min_jerk(np.asarray(tau, dtype=np.float64) / Ts))
 
 
-def _angle_rad(a: float, b: float) -> float:
-    return abs((a - b + np.pi) % (2 * np.pi) - np.pi)
+def angle_diff(a, b):
+    """|a - b| wrapped to [0, pi] (rad; scalars or arrays)."""
+    return np.abs((np.asarray(a) - b + np.pi) % (2 * np.pi) - np.pi)
 
 
 def hold_piece(t0: float, xy, yaw: float, hold_s: float) -> Piece:

@@ -23,7 +23,8 @@ import shapely
 from scipy.ndimage import gaussian_filter1d
 
 from simgen.cameras.freespace import grid_path, string_pull
-from simgen.cameras.motion import Stop, hold_piece, leg_piece, spline_path, step_piece, turn_piece, wrap_near
+from simgen.cameras.motion import (Stop, angle_diff, hold_piece, leg_piece, spline_path, step_piece, turn_piece,
+                                   wrap_near)
 
 STEP_M = 0.02
 MIN_PASS_ROOM_M = 0.8     # a viewpoint is passed through only with this much path before and after it
@@ -125,21 +126,17 @@ def _length(pts: np.ndarray) -> float:
     return float(np.linalg.norm(np.diff(pts, axis=0), axis=1).sum()) if len(pts) > 1 else 0.0
 
 
-def _angle(a: float, b: float) -> float:
-    return abs((a - b + np.pi) % (2 * np.pi) - np.pi)
-
-
 def _passes_through(st: Stop, d_in, d_out, cfg) -> bool:
     if d_in is None or d_out is None or st.gaze_xy is not None:
         return False
     if st.tag == "waypoint" and st.hold_s > 0:
         return False
-    if _angle(d_in, d_out) > np.deg2rad(100.0):
+    if angle_diff(d_in, d_out) > np.deg2rad(100.0):
         return False
     if st.yaw_rad is None:
         return True
     mid = float(np.arctan2(np.sin(d_in) + np.sin(d_out), np.cos(d_in) + np.cos(d_out)))
-    return _angle(st.yaw_rad, mid) <= np.deg2rad(cfg.pass_through_deg)
+    return angle_diff(st.yaw_rad, mid) <= np.deg2rad(cfg.pass_through_deg)
 
 
 def align_views(stops: list[Stop], router: Router, exact, cfg) -> tuple[list[Stop], int]:
@@ -155,10 +152,10 @@ def align_views(stops: list[Stop], router: Router, exact, cfg) -> tuple[list[Sto
             continue
         d_in = _direction(router.path(stops[k - 1].xy, st.xy), at_end=True)
         d_out = _direction(router.path(st.xy, stops[k + 1].xy), at_end=False) if k + 1 < len(stops) else d_in
-        if d_in is None or d_out is None or _angle(d_in, d_out) > np.deg2rad(100.0):
+        if d_in is None or d_out is None or angle_diff(d_in, d_out) > np.deg2rad(100.0):
             continue
         mid = float(np.arctan2(np.sin(d_in) + np.sin(d_out), np.cos(d_in) + np.cos(d_out)))
-        if _angle(st.yaw_rad, mid) <= lim:
+        if angle_diff(st.yaw_rad, mid) <= lim:
             continue
         # else at least part of the way toward the walking direction: a shorter turn in place
         delta = wrap_near(mid, st.yaw_rad) - st.yaw_rad
