@@ -234,7 +234,7 @@ def _cmd_bench(args) -> int:
         from simgen.cameras.trajectory import PLAN_MARGIN_M
 
         res = bench_layout(run.scene, args.repeats, run_seed=run.seed, progress=not args.quiet,
-                           camera_clearance_m=run.camera.clearance_m + PLAN_MARGIN_M)
+                           camera_clearance_m=run.camera.clearance_m + PLAN_MARGIN_M, camera=run.camera)
         print(f"command: {line}\n" + format_layout_report(res))
     elif args.what == "trajectory":
         from simgen.cameras.bench import bench_trajectory, cameras_for_bench, format_trajectory_report

@@ -141,6 +141,11 @@ def run_scene(run: RunConfig, scene_id: str, seed: int, out_dir: Path, gl: Rende
     cam = run.camera
     with timer.stage("layout"):
         scene = make_scene(run, scene_id, seed)
+    if run.house is None:
+        from simgen.scenes.sightlines import apply_sightlines
+
+        with timer.stage("sightlines"):
+            scene = apply_sightlines(scene, run.scene, cam, seed, gl.planner)
     wall_m = scene.params.get("wall_thickness_m", run.scene.wall_thickness_m)
     dyn = None
     if run.dynamics is not None:   # opt-in: proxies join the scene before the camera plans its walk

@@ -70,7 +70,7 @@ def exhaustive_views(scene, cam, planner_gl, object_ids, wall_thickness_m: float
     from simgen.cameras.cover import ExactViews
     from simgen.cameras.freespace import build_grid, free_space
     from simgen.cameras.trajectory import PLAN_MARGIN_M, walk_start
-    from simgen.cameras.views import camera_rotation, object_boxes
+    from simgen.cameras.views import framing_views, object_boxes
 
     eye_h = 0.5 * (cam.eye_height_m.low + cam.eye_height_m.high) if eye_height_m is None else float(eye_height_m)
     grid = build_grid(free_space(scene, cam.clearance_m + PLAN_MARGIN_M, wall_thickness_m, eye_h))
@@ -82,21 +82,7 @@ def exhaustive_views(scene, cam, planner_gl, object_ids, wall_thickness_m: float
     out = {}
     for oid in object_ids:
         k = ex.index[int(oid)]
-        d = boxes.centers[k][None, :2] - pos
-        dist = np.hypot(np.linalg.norm(d, axis=1), boxes.centers[k][2] - eye_h)
-        views = []
-        for j in np.nonzero(dist <= cam.cover_max_distance_m - 0.1)[0]:
-            yaw = float(np.arctan2(d[j, 1], d[j, 0]))
-            for p in pitches:
-                c = (boxes.corners[k] - np.array([pos[j, 0], pos[j, 1], eye_h])) @ camera_rotation(yaw, float(p))
-                z = c[:, 2]
-                if np.any(z <= 0.05):
-                    continue
-                u = ex.K[0, 0] * c[:, 0] / z + ex.K[0, 2]
-                v = ex.K[1, 1] * c[:, 1] / z + ex.K[1, 2]
-                if np.all((u >= 0) & (u <= ex.w) & (v >= 0) & (v <= ex.h)):
-                    views.append((pos[j], yaw, float(p)))
-                    break
+        views = framing_views(boxes, k, pos, eye_h, ex.K, ex.w, ex.h, pitches, cam.cover_max_distance_m - 0.1)
         res = ex.evaluate(views, only={k}) if views else []
         vis = [r[1].get(k, 0.0) for r in res]
         out[int(oid)] = {"framing": len(views), "covered": sum(k in r[0] for r in res),
@@ -119,6 +105,7 @@ def bench_trajectory(scene_cfg, cameras: dict, n_seeds: int, run_seed: int = 0, 
     from simgen.core.errors import RejectedScene
     from simgen.core.rng import stage_rng
     from simgen.scenes.generate import generate_scene
+    from simgen.scenes.sightlines import apply_sightlines
 
     rows = []
     seeds = range(run_seed, run_seed + n_seeds)
@@ -135,10 +122,13 @@ def bench_trajectory(scene_cfg, cameras: dict, n_seeds: int, run_seed: int = 0, 
                 if scene is None:
                     scene = generate_scene(scene_cfg, f"{seed:06d}", seed, stage_rng(seed, "layout"),
                                            any_cam.clearance_m + PLAN_MARGIN_M)   # as the pipeline does
+                    scene = apply_sightlines(scene, scene_cfg, any_cam, seed, pgl)
             except RejectedScene as e:
                 rows.append({"seed": seed, "preset": None, "failed": True, "reason": str(e)})
                 continue
             ver.load_scene(scene)
+            sl = dict(scene.reports.get("layout", {}).get("sightlines", {}),
+                      **scene.reports.get("sightline_timing", {}))
             for name, cam in cameras.items():
                 t0, c0 = time.perf_counter(), time.process_time()
                 try:
@@ -173,6 +163,9 @@ def bench_trajectory(scene_cfg, cameras: dict, n_seeds: int, run_seed: int = 0, 
                     "s_per_covered": rep["walk_duration_s"] / n_cov if n_cov else None,
                     # where the walk's time goes: turning in place, stepping while turning, moving at > 0.1 m/s
                     "turn_in_place_s": rep.get("turn_in_place_s"), "step_s": rep.get("step_s"),
+                    # the layout's sightline stage (simgen.scenes.sightlines), run once per scene before planning
+                    "sightline_cpu_s": sl.get("cpu_s"), "sightline_moved": len(sl.get("moved", [])),
+                    "unseen_before_sightlines": len(sl["unseen_before"]) if "unseen_before" in sl else None,
                     "moving_s": (rep["moving_fraction"] * rep["walk_duration_s"]
                                  if rep.get("moving_fraction") is not None else None),
                 })
@@ -208,7 +201,8 @@ def _summary(rows: list[dict]) -> dict:
             "peak_yaw_accel_max": pct("peak_yaw_accel", 100), "peak_sideways_max": pct("peak_sideways", 100),
             "close_fraction_max": pct("max_close_fraction", 100), "s_per_covered_p50": pct("s_per_covered", 50),
             "turn_in_place_p50_s": pct("turn_in_place_s", 50), "step_p50_s": pct("step_s", 50),
-            "moving_p50_s": pct("moving_s", 50),
+            "moving_p50_s": pct("moving_s", 50), "sightline_cpu_p50_s": pct("sightline_cpu_s", 50),
+            "sightline_cpu_max_s": pct("sightline_cpu_s", 100),
             "bound_p50": pct("bound", 50), "bound_loose_p50": pct("bound_loose", 50), "of_bound_p50": pct("of_bound", 50),
             "of_bound_min": pct("of_bound", 0)}
 
@@ -237,6 +231,16 @@ def format_trajectory_report(res: dict) -> str:
     for name, s in res["by_preset"].items():
         lines.append(f"| {name} | {s['duration_p50_s']:.0f} | {s['moving_p50_s']:.0f} | "
                      f"{s['turn_in_place_p50_s']:.0f} | {s['step_p50_s']:.0f} |")
+    rows = [r for r in res["rows"] if r.get("sightline_cpu_s") is not None]
+    if rows:
+        seen = {}
+        for r in rows:
+            seen.setdefault(r["seed"], r)
+        cpu = [r["sightline_cpu_s"] for r in seen.values()]
+        lines += ["", f"sightline stage (layout, before planning; simgen.scenes.sightlines), {len(seen)} scenes: CPU p50 "
+                      f"{np.percentile(cpu, 50):.1f} s, max {max(cpu):.1f} s; objects no view covered before it "
+                      f"p50 {np.percentile([r['unseen_before_sightlines'] for r in seen.values()], 50):.0f}; "
+                      f"small objects moved {sum(r['sightline_moved'] for r in seen.values())} in all"]
     bounded = {n: s for n, s in res["by_preset"].items() if not np.isnan(s.get("bound_p50", float("nan")))}
     if bounded:
         lines += ["", "| preset | verified p50 | single-pose bound p50 (no vis margin) | verified / bound p50 (min) |",

@@ -301,12 +301,27 @@ class PlannerGL:
 
     def solo_counts_many(self, K: np.ndarray, jobs) -> list[dict[int, int]]:
         """solo_counts for several (pose, ids) jobs, packed into as few read-backs as possible."""
-        flat = [(j, pose, int(i)) for j, (pose, ids) in enumerate(jobs) for i in ids if int(i) in self._ranges]
         out: list[dict[int, int]] = [{} for _ in jobs]
+        for j, i, mask in self._solo_tiles(K, jobs):
+            out[j][i] = 0 if mask is None else int(np.count_nonzero(mask))
+        return out
+
+    def solo_masks_many(self, K: np.ndarray, jobs) -> list[dict[int, np.ndarray]]:
+        """{id: (h, w) bool mask of the object drawn with nothing else} for several (pose, ids) jobs
+        (an all-False mask for ids not in the scene)."""
+        w, h = self.size
+        out: list[dict[int, np.ndarray]] = [{} for _ in jobs]
+        for j, i, mask in self._solo_tiles(K, jobs):
+            out[j][i] = np.zeros((h, w), bool) if mask is None else mask
+        return out
+
+    def _solo_tiles(self, K: np.ndarray, jobs):
+        """(job, id, mask or None if the id is not loaded) of every (pose, ids) job, one tile per object."""
+        flat = [(j, pose, int(i)) for j, (pose, ids) in enumerate(jobs) for i in ids if int(i) in self._ranges]
         for j, (_pose, ids) in enumerate(jobs):
             for i in ids:
                 if int(i) not in self._ranges:
-                    out[j][int(i)] = 0
+                    yield j, int(i), None
         per = self.tiles[0] * self.tiles[1]
         for b in range(0, len(flat), per):
             chunk = flat[b:b + per]
@@ -321,8 +336,7 @@ class PlannerGL:
                 self.n_draws += 1
             tiles = self._read(GL, len(chunk))
             for k, (j, _pose, i) in enumerate(chunk):
-                out[j][i] = int(np.count_nonzero(tiles[k] == i))
-        return out
+                yield j, i, tiles[k] == i
 
 
 def _window_to_z(win: np.ndarray, znear: float = ZNEAR_M, zfar: float = ZFAR_M) -> np.ndarray:

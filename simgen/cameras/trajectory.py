@@ -102,10 +102,9 @@ def _timeline(stops, router, cfg, yaw0: float, pitch: float):
     return pieces, times, rested, knots
 
 
-def plan_trajectory(scene, cfg, rng: np.random.Generator, wall_thickness_m: float = 0.12,
-                    planner_gl=None) -> Trajectory:
-    """The camera stage (see the module docstring). planner_gl: an open simgen.cameras.planner_gl.PlannerGL
-    (exact low-resolution coverage checks) or None (geometric evaluation only)."""
+def _walk_space(scene, cfg, rng: np.random.Generator, wall_thickness_m: float):
+    """The walk's eye height and pitch (the camera stream's first two draws), its free space and grid,
+    start cell and heading, reachable cells and router."""
     eye_h = min(cfg.eye_height_m.sample(rng), min(r.height_m for r in scene.rooms) - 0.3)
     pitch = float(np.deg2rad(cfg.pitch_down_deg.sample(rng)))
     # plan with a safety margin: the timed C2 motion may cut corners of the planned polyline by a few cm,
@@ -119,7 +118,26 @@ def plan_trajectory(scene, cfg, rng: np.random.Generator, wall_thickness_m: floa
         raise RejectedScene("camera", f"no free space for a camera carrier of radius {cfg.clearance_m} m")
     start, yaw0 = walk_start(scene, grid, cfg.clearance_m)
     reach = grid.component_of(start)
-    router = Router(grid, free)
+    return eye_h, pitch, free_true, free, grid, start, yaw0, reach, Router(grid, free)
+
+
+def unseen_objects(scene, cfg, rng: np.random.Generator, wall_thickness_m: float, planner_gl):
+    """The objects the coverage planner finds no covering view for (its set cover, exact, on this scene),
+    with the walk's eye height and pitch and the reachable cell centres. rng: the camera stream the walk
+    will draw from (a fresh stage_rng(seed, "camera")), so that the eye height is the walk's own.
+    Returns (ids, eye_h, pitch, reachable xy)."""
+    eye_h, pitch, _ft, free, grid, _s, _y, reach, _r = _walk_space(scene, cfg, rng, wall_thickness_m)
+    K = intrinsics_from_hfov(cfg.width, cfg.height, cfg.hfov_deg)
+    boxes, _chosen, uncovered, _why, _c = _cover_set(scene, cfg, grid, reach, wall_thickness_m, eye_h, pitch, K,
+                                                     planner_gl, keep=True)
+    return sorted(int(boxes.ids[k]) for k in uncovered), eye_h, pitch, grid.xy[reach]
+
+
+def plan_trajectory(scene, cfg, rng: np.random.Generator, wall_thickness_m: float = 0.12,
+                    planner_gl=None) -> Trajectory:
+    """The camera stage (see the module docstring). planner_gl: an open simgen.cameras.planner_gl.PlannerGL
+    (exact low-resolution coverage checks) or None (geometric evaluation only)."""
+    eye_h, pitch, free_true, free, grid, start, yaw0, reach, router = _walk_space(scene, cfg, rng, wall_thickness_m)
     start_stop = Stop(tuple(grid.xy[start]), yaw0, 0.0, (), "start")
     report: dict = {"mode": cfg.mode}
     K = intrinsics_from_hfov(cfg.width, cfg.height, cfg.hfov_deg)
@@ -273,8 +291,41 @@ def _turn_cost_rad(xy: np.ndarray, yaws: np.ndarray, free_rad: float = np.deg2ra
     return np.where(same, ang(yi, yj), out)
 
 
-def _coverage_stops(scene, cfg, grid, reach, free, wall_thickness_m, eye_h, pitch, K, start_stop, router,
-                    planner_gl):
+_COVER_CACHE: dict = {}     # the last few set covers, by scene content and view settings (see _cover_key)
+
+
+def _cover_key(scene, cfg, grid, reach, eye_h, pitch, planner_gl) -> str:
+    """Everything a set cover depends on: object ids, assets and poses, structure geometry, the reachable
+    cells, eye height, pitch, the camera config and the exact evaluator's resolution."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for o in scene.objects:
+        h.update(f"{o.id}|{o.name}|{o.placement}|{o.support}|".encode())
+        h.update(np.ascontiguousarray(o.pose, dtype=np.float64).tobytes())
+    for st in scene.structures:
+        h.update(f"{st.id}|{st.kind}|".encode())
+        h.update(np.ascontiguousarray(st.mesh.vertices, dtype=np.float64).tobytes())
+    h.update(np.ascontiguousarray(grid.xy[reach], dtype=np.float64).tobytes())
+    h.update(repr((float(eye_h), float(pitch), cfg, id(planner_gl), getattr(planner_gl, "size", None))).encode())
+    return h.hexdigest()
+
+
+def _cover_set(scene, cfg, grid, reach, wall_thickness_m, eye_h, pitch, K, planner_gl, keep: bool = False):
+    """Candidate views on the reachable lattice and their set cover: (boxes, chosen, uncovered, why,
+    (candidate xy, candidate yaw, ExactViews or None, number of candidates)).
+
+    The result is a pure function of _cover_key. keep=True (unseen_objects) keeps it for the next call with
+    the same key, once: the layout's sightline stage (simgen.scenes.sightlines) checks the final scene with
+    the same cover the walk then plans from."""
+    ckey = _cover_key(scene, cfg, grid, reach, eye_h, pitch, planner_gl)
+    if ckey in _COVER_CACHE:
+        # taken once: the evaluator comes back in the state the cover left it (its memo of exact views and
+        # evaluation count), with the scene loaded again, so the walk plans exactly as without the cache
+        hit = _COVER_CACHE.pop(ckey)
+        if planner_gl is not None:
+            planner_gl.load_scene(scene)
+        return hit
     boxes = V.object_boxes(scene)
     step = max(1, int(round(cfg.candidate_spacing_m / grid.cell_m)))
     # candidate positions: every `step`-th cell on a coarse lattice, reachable from the start
@@ -295,6 +346,18 @@ def _coverage_stops(scene, cfg, grid, reach, free, wall_thickness_m, eye_h, pitc
     targeted = (lambda k, n: V.targeted_views(boxes, k, reach_xy, eye_h, pitch, K, cfg.width, cfg.height, cfg, air,
                                               ceiling, n=n)) if exact is not None else None
     chosen, uncovered, why = set_cover(claims, quality, cand_xy, cand_yaw, exact, targeted=targeted)
+    out = boxes, chosen, uncovered, why, (cand_xy, cand_yaw, exact, int(claims.shape[0]))
+    if keep:
+        _COVER_CACHE[ckey] = out
+        while len(_COVER_CACHE) > 4:
+            _COVER_CACHE.pop(next(iter(_COVER_CACHE)))
+    return out
+
+
+def _coverage_stops(scene, cfg, grid, reach, free, wall_thickness_m, eye_h, pitch, K, start_stop, router,
+                    planner_gl):
+    boxes, chosen, uncovered, why, (cand_xy, cand_yaw, exact, n_candidates) = _cover_set(
+        scene, cfg, grid, reach, wall_thickness_m, eye_h, pitch, K, planner_gl)
     # a stop's hold shows at least one delivered frame at the view's exact pose
     hold_s = max(cfg.hold_s, 1.0 / cfg.fps) if cfg.frames <= 0 else cfg.hold_s
     views = []
@@ -316,7 +379,7 @@ def _coverage_stops(scene, cfg, grid, reach, free, wall_thickness_m, eye_h, pitc
         ordered = stops[1:]
     # frame priority: stops by how many objects they claim (most first)
     priority = sorted(range(1, len(stops)), key=lambda i: (-len(stops[i].targets), i))
-    info = {"n_candidates": int(claims.shape[0]), "n_viewpoints_planned": len(views),
+    info = {"n_candidates": n_candidates, "n_viewpoints_planned": len(views),
             "exact_evaluations": exact.n_evals if exact is not None else 0, "views_aligned_to_walk": n_aligned,
             "views_merged": n_merged,
             "evaluator": "gl" if exact is not None else "geometric",

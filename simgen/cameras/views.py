@@ -41,9 +41,44 @@ def camera_rotation(yaw_rad: float, pitch_down_rad: float) -> np.ndarray:
     return np.stack([x, y, f], axis=1)
 
 
+def camera_rotations(yaw_rad: np.ndarray, pitch_down_rad: float) -> np.ndarray:
+    """camera_rotation of many yaws at one pitch: (n, 3, 3)."""
+    cy, sy = np.cos(yaw_rad), np.sin(yaw_rad)
+    cp, sp = np.cos(pitch_down_rad), np.sin(pitch_down_rad)
+    f = np.stack([cy * cp, sy * cp, np.full_like(cy, -sp)], axis=1)
+    x = np.stack([sy, -cy, np.zeros_like(cy)], axis=1)
+    y = np.cross(f, x)
+    return np.stack([x, y, f], axis=2)
+
+
 def scaled_min_px(min_px_640: int, width: int, height: int) -> int:
     """The pixel threshold at another resolution (given at 640x480, scaled with the image area)."""
     return max(1, int(round(min_px_640 * (width * height) / (640 * 480))))
+
+
+def framing_views(boxes, k: int, positions: np.ndarray, eye_h: float, K: np.ndarray, width: int, height: int,
+                  pitches: np.ndarray, max_dist_m: float) -> list[tuple[np.ndarray, float, float]]:
+    """Views of object k from every position within max_dist_m (3-D, from the eye) looking straight at it,
+    each at the first of `pitches` (down, radians) whose projection of its 8 box corners lies inside the
+    image: [(xy, yaw, pitch)] in the order of `positions`."""
+    d = boxes.centers[k][None, :2] - positions
+    dist = np.hypot(np.linalg.norm(d, axis=1), boxes.centers[k][2] - eye_h)
+    js = np.nonzero(dist <= max_dist_m)[0]
+    if len(js) == 0:
+        return []
+    yaw = np.arctan2(d[js, 1], d[js, 0])
+    rel = boxes.corners[k][None, :, :] - np.column_stack([positions[js], np.full(len(js), eye_h)])[:, None, :]
+    first = np.full(len(js), -1)
+    for pi in range(len(pitches) - 1, -1, -1):        # the last one written is the first pitch that frames
+        R = camera_rotations(yaw, float(pitches[pi]))                                  # (n, 3, 3)
+        c = np.einsum("nij,njk->nik", rel, R)                                          # (n, 8, 3)
+        z = c[..., 2]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            u = K[0, 0] * c[..., 0] / z + K[0, 2]
+            v = K[1, 1] * c[..., 1] / z + K[1, 2]
+        ok = np.all(z > 0.05, axis=1) & np.all((u >= 0) & (u <= width) & (v >= 0) & (v <= height), axis=1)
+        first[ok] = pi
+    return [(positions[j], float(y), float(pitches[f])) for j, y, f in zip(js, yaw, first) if f >= 0]
 
 
 @dataclass(frozen=True)

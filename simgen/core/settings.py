@@ -60,6 +60,8 @@ class SceneConfig:
     floor_occupancy: Uniform = Uniform(0.05, 0.15)  # footprint budget of the floor program (x room area)
     support_capacity_scale: float = 1.0        # x each support surface's catalogue capacity (geometry still rules)
     pocket_fill: bool = False                  # fill floor pockets the walkway cannot use, up to floor_occupancy
+    sightlines: bool = True                    # move small objects off the sightlines of objects no view covers
+    sightline_rounds: int = 2                  # check-and-move rounds of the sightline stage (each re-checked)
     layout_evals_per_room: int = 4000          # deterministic optimizer budget (cost evaluations per room)
     layout_time_cap_s: float = 60.0            # wall-clock safety cap per room; hitting it is recorded
     w_against_wall: float = 1.0                # soft-constraint weights

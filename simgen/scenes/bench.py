@@ -41,11 +41,11 @@ def check_scene(scene, wall_thickness_m: float, stability_s: float = 2.0) -> dic
 
 
 def bench_layout(scene_cfg, n_seeds: int, run_seed: int = 0, progress: bool = True,
-                 camera_clearance_m: float = 0.3) -> dict:
-    """Generate `n_seeds` scenes of `scene_cfg` on this core and aggregate the layout metrics."""
-    from simgen.core.errors import RejectedScene
-    from simgen.core.rng import stage_rng
-    from simgen.scenes.generate import generate_scene
+                 camera_clearance_m: float = 0.3, camera=None) -> dict:
+    """Generate `n_seeds` scenes of `scene_cfg` on this core and aggregate the layout metrics.
+    camera: the run's CameraConfig; with it (and `sightlines` on in the preset) each scene also goes
+    through the sightline stage, as `simgen render` does (simgen.scenes.sightlines)."""
+    from contextlib import nullcontext
 
     rows = []
     it = range(n_seeds)
@@ -53,39 +53,58 @@ def bench_layout(scene_cfg, n_seeds: int, run_seed: int = 0, progress: bool = Tr
         from tqdm import tqdm
 
         it = tqdm(it, desc=f"bench layout {scene_cfg.name}", unit="scene")
-    for k in it:
-        seed = run_seed + k
-        t0, c0 = time.perf_counter(), time.process_time()
-        try:
-            scene = generate_scene(scene_cfg, f"{k:06d}", seed, stage_rng(seed, "layout"), camera_clearance_m)
-        except RejectedScene as e:
-            rows.append({"seed": seed, "failed": True, "reason": str(e), "time_s": time.perf_counter() - t0})
-            continue
-        t_gen, c_gen = time.perf_counter() - t0, time.process_time() - c0
-        chk = check_scene(scene, scene_cfg.wall_thickness_m)
-        st, lay = scene.reports["stats"], scene.reports["layout"]
-        rows.append({
-            "seed": seed, "failed": False, "time_s": t_gen, "cpu_s": c_gen,
-            "relations_by_type": st["relations_by_type"],
-            # objects in the final scene over the preset's sampled targets (before any feasibility cap)
-            "objects_vs_target": st["n_objects"] / max(1, sum(r["targets"]["total"] for r in lay["rooms"])),
-            "fill": [r["fill"] for r in lay["rooms"]],
-            "dropped": {p: sum(len(r["dropped"].get(p, [])) for r in lay["rooms"])
-                        for p in ("floor", "wall", "surface", "ceiling")},
-            "room_times_s": [t["solve_time_s"] for t in scene.reports["timing"]],
-            "n_rooms": len(scene.rooms), "n_objects": st["n_objects"],
-            "objects_per_room": [r["n_objects"] for r in st["rooms"].values()],
-            "occupancy": [r["floor_occupancy"] for r in st["rooms"].values()],
-            # pocket fill (dense presets): items it placed, and the floor its kept walkway needs
-            "pocket_placed": sum(lr["pocket_fill"]["placed"] for lr in lay["rooms"] if "pocket_fill" in lr),
-            "walkway_fraction": [lr["pocket_fill"]["walkway_m2"] / Polygon(r.polygon).area
-                                 for r, lr in zip(scene.rooms, lay["rooms"]) if "pocket_fill" in lr],
-            "n_categories": st["n_categories"], "clutter": st["clutter_fraction"],
-            "max_same_category": st["max_same_category"],
-            "item_fidelity": st["item_fidelity"], "relation_fidelity": st["relation_fidelity"],
-            "removed_by_physics": len(scene.reports["physics"]["removed_ids"]),
-            "time_cap_hit": lay["time_cap_hit"], **chk})
+    gl_ctx = nullcontext(None)
+    if camera is not None and scene_cfg.sightlines:
+        from simgen.cameras.planner_gl import PlannerGL
+
+        gl_ctx = PlannerGL(160, max(1, round(160 * camera.height / camera.width)))
+    with gl_ctx as pgl:
+        for k in it:
+            rows.append(_bench_one(scene_cfg, run_seed + k, k, camera_clearance_m, camera, pgl))
     return aggregate_rows(scene_cfg.name, rows, n_seeds, run_seed)
+
+
+def _bench_one(scene_cfg, seed: int, k: int, camera_clearance_m: float, camera, pgl) -> dict:
+    """One seed's bench row: generate (and clear sightlines, with a planner_gl), then check."""
+    from simgen.core.errors import RejectedScene
+    from simgen.core.rng import stage_rng
+    from simgen.scenes.generate import generate_scene
+    from simgen.scenes.sightlines import apply_sightlines
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    try:
+        scene = generate_scene(scene_cfg, f"{k:06d}", seed, stage_rng(seed, "layout"), camera_clearance_m)
+        if pgl is not None:
+            scene = apply_sightlines(scene, scene_cfg, camera, seed, pgl)
+    except RejectedScene as e:
+        return {"seed": seed, "failed": True, "reason": str(e), "time_s": time.perf_counter() - t0}
+    t_gen, c_gen = time.perf_counter() - t0, time.process_time() - c0
+    chk = check_scene(scene, scene_cfg.wall_thickness_m)
+    st, lay = scene.reports["stats"], scene.reports["layout"]
+    sl = dict(lay.get("sightlines", {}), **scene.reports.get("sightline_timing", {}))
+    return {
+        "seed": seed, "failed": False, "time_s": t_gen, "cpu_s": c_gen,
+        "relations_by_type": st["relations_by_type"],
+        # objects in the final scene over the preset's sampled targets (before any feasibility cap)
+        "objects_vs_target": st["n_objects"] / max(1, sum(r["targets"]["total"] for r in lay["rooms"])),
+        "fill": [r["fill"] for r in lay["rooms"]],
+        "dropped": {p: sum(len(r["dropped"].get(p, [])) for r in lay["rooms"])
+                    for p in ("floor", "wall", "surface", "ceiling")},
+        "room_times_s": [t["solve_time_s"] for t in scene.reports["timing"]],
+        "n_rooms": len(scene.rooms), "n_objects": st["n_objects"],
+        "objects_per_room": [r["n_objects"] for r in st["rooms"].values()],
+        "occupancy": [r["floor_occupancy"] for r in st["rooms"].values()],
+        # pocket fill (dense presets): items it placed, and the floor its kept walkway needs
+        "pocket_placed": sum(lr["pocket_fill"]["placed"] for lr in lay["rooms"] if "pocket_fill" in lr),
+        "walkway_fraction": [lr["pocket_fill"]["walkway_m2"] / Polygon(r.polygon).area
+                             for r, lr in zip(scene.rooms, lay["rooms"]) if "pocket_fill" in lr],
+        "n_categories": st["n_categories"], "clutter": st["clutter_fraction"],
+        "max_same_category": st["max_same_category"],
+        "item_fidelity": st["item_fidelity"], "relation_fidelity": st["relation_fidelity"],
+        "removed_by_physics": len(scene.reports["physics"]["removed_ids"]),
+        # the sightline stage (if run): CPU, and small objects it moved
+        "sightline_cpu_s": sl.get("cpu_s"), "sightline_moved": len(sl.get("moved", [])),
+        "time_cap_hit": lay["time_cap_hit"], **chk}
 
 
 def aggregate_rows(preset: str, rows: list[dict], n_seeds: int, run_seed: int = 0) -> dict:
@@ -123,6 +142,8 @@ def aggregate_rows(preset: str, rows: list[dict], n_seeds: int, run_seed: int = 
         "item_fidelity_mean": float(np.mean(col("item_fidelity"))) if ok else 0.0,
         "relation_fidelity_mean": float(np.mean(col("relation_fidelity"))) if ok else 0.0,
         "time_cap_hits": int(sum(col("time_cap_hit"))),
+        "sightline_cpu_p50_s": pct([r["sightline_cpu_s"] for r in ok if r.get("sightline_cpu_s") is not None], 50),
+        "sightline_moved": int(sum(r.get("sightline_moved", 0) for r in ok)),
         "rows": rows,
     }
 

@@ -1,0 +1,163 @@
+"""The layout's sightline stage (simgen.scenes.sightlines) and the camera pieces it is built from."""
+
+import numpy as np
+import pytest
+
+from simgen.cameras.bench import cameras_for_bench
+from simgen.cameras.planner_gl import PlannerGL
+from simgen.cameras.views import camera_rotation, framing_views, object_boxes
+from simgen.core.rng import stage_rng
+from simgen.core.settings import SceneConfig, load_preset
+from simgen.core.transforms import intrinsics_from_hfov
+from simgen.scenes.generate import generate_scene
+
+CAM = cameras_for_bench(["egocentric"])["egocentric"]
+
+
+def _scene(preset: str, seed: int):
+    cfg = load_preset("scenes", preset, SceneConfig)
+    return generate_scene(cfg, "t", seed, stage_rng(seed, "layout"), 0.35), cfg
+
+
+def test_framing_views_match_a_pose_by_pose_search():
+    scene, _ = _scene("low", 1)
+    boxes = object_boxes(scene)
+    K = intrinsics_from_hfov(160, 120, CAM.hfov_deg)
+    pos = np.random.default_rng(0).uniform(-1, 7, (400, 2))
+    pitches = np.deg2rad(np.arange(5.0, 25.0 + 1e-6, 2.5))
+    n_views = 0
+    for k in range(len(boxes.ids)):
+        want = []
+        for j in range(len(pos)):
+            d = boxes.centers[k, :2] - pos[j]
+            if np.hypot(np.linalg.norm(d), boxes.centers[k, 2] - 1.6) > 3.9:
+                continue
+            yaw = float(np.arctan2(d[1], d[0]))
+            for p in pitches:
+                c = (boxes.corners[k] - [pos[j, 0], pos[j, 1], 1.6]) @ camera_rotation(yaw, float(p))
+                if np.any(c[:, 2] <= 0.05):
+                    continue
+                u = K[0, 0] * c[:, 0] / c[:, 2] + K[0, 2]
+                v = K[1, 1] * c[:, 1] / c[:, 2] + K[1, 2]
+                if np.all((u >= 0) & (u <= 160) & (v >= 0) & (v <= 120)):
+                    want.append((j, yaw, float(p)))
+                    break
+        got = framing_views(boxes, k, pos, 1.6, K, 160, 120, pitches, 3.9)
+        assert len(got) == len(want)
+        for (j, yaw, p), (xy, gy, gp) in zip(want, got):
+            assert np.array_equal(xy, pos[j]) and gy == pytest.approx(yaw, abs=1e-12) and gp == p
+        n_views += len(got)
+    assert n_views > 50
+
+
+def test_solo_masks_count_what_solo_counts_count():
+    scene, _ = _scene("low", 1)
+    K = intrinsics_from_hfov(160, 120, CAM.hfov_deg)
+    ids = [o.id for o in scene.objects] + [9999]
+    with PlannerGL(160, 120) as gl:
+        gl.load_scene(scene)
+        poses = []
+        for x, y, yaw in [(1.0, 1.0, 0.5), (2.0, 1.5, 2.0), (1.5, 2.5, -1.0)]:
+            T = np.eye(4)
+            T[:3, :3] = camera_rotation(yaw, 0.3)
+            T[:3, 3] = [x, y, 1.6]
+            poses.append(T)
+        counts = gl.solo_counts_many(K, [(T, ids) for T in poses])
+        masks = gl.solo_masks_many(K, [(T, ids) for T in poses])
+    seen = 0
+    for c, m in zip(counts, masks):
+        assert set(c) == set(m) == set(ids)
+        for i in ids:
+            assert m[i].shape == (120, 160) and int(m[i].sum()) == c[i]
+            seen += c[i] > 0
+    assert seen >= 3 and not any(m[9999].any() for m in masks)
+
+
+@pytest.fixture(scope="module")
+def staged():
+    """medium seed 0: the stage moves a small object and one fewer object is left without a covering view."""
+    from simgen.scenes.sightlines import clear_sightlines
+
+    scene, cfg = _scene("medium", 0)
+    with PlannerGL(160, 120) as gl:
+        out = clear_sightlines(scene, CAM, 0, cfg.wall_thickness_m, gl, rounds=2,
+                               capacity_scale=cfg.support_capacity_scale)
+        again = clear_sightlines(scene, CAM, 0, cfg.wall_thickness_m, gl, rounds=2,
+                                 capacity_scale=cfg.support_capacity_scale)
+    return scene, out, again, cfg
+
+
+def test_sightline_stage_moves_only_free_small_objects_onto_other_surfaces(staged):
+    from simgen.scenes.physics import MAX_REST_GAP_M, _rest_gap
+    from simgen.scenes.sightlines import movable_ids
+
+    before, after, _, _ = staged
+    rep = after.reports["layout"]["sightlines"]
+    assert rep["moved"], "this scene needs a move (the fixture's premise)"
+    old = {o.id: o for o in before.objects}
+    new = {o.id: o for o in after.objects}
+    assert list(old) == list(new)                       # nothing removed or added, same order
+    moved = {m["id"]: m for m in rep["moved"]}
+    free = movable_ids(before)
+    for oid, o in new.items():
+        if oid not in moved:
+            assert np.array_equal(o.pose, old[oid].pose) and o.support == old[oid].support
+            continue
+        m = moved[oid]
+        assert oid in free and oid not in rep["unseen_before"]
+        assert o.placement == "surface" and o.room == old[oid].room
+        assert o.support == m["to"] != m["from"] == old[oid].support
+        holder = new[o.support]
+        assert holder.placement in ("floor", "wall") and holder.room == o.room
+        assert holder.id not in rep["unseen_before"]
+        assert _rest_gap(o, {}, new) <= MAX_REST_GAP_M          # resting on the new surface
+        assert abs(o.pose[2, 2] - 1.0) < 1e-9                   # upright
+        assert not np.allclose(o.pose[:3, 3], old[oid].pose[:3, 3])
+
+
+def test_moved_scene_is_physically_valid(staged):
+    from simgen.scenes.bench import check_scene
+
+    _, after, _, cfg = staged
+    chk = check_scene(after, cfg.wall_thickness_m)
+    assert chk["penetrating_pairs"] == 0 and not chk["out_of_bounds"] and not chk["floating"]
+    assert chk["n_unstable"] == 0
+
+
+def test_sightline_stage_leaves_fewer_objects_unseen_on_an_independent_check(staged):
+    from simgen.cameras import trajectory as T
+
+    before, after, _, cfg = staged
+    rep = after.reports["layout"]["sightlines"]
+    with PlannerGL(160, 120) as gl:
+        T._COVER_CACHE.clear()
+        u0 = T.unseen_objects(before, CAM, stage_rng(0, "camera"), cfg.wall_thickness_m, gl)[0]
+        u1 = T.unseen_objects(after, CAM, stage_rng(0, "camera"), cfg.wall_thickness_m, gl)[0]
+        T._COVER_CACHE.clear()
+    assert u0 == rep["unseen_before"] and u1 == rep["unseen_after"]
+    assert len(u1) < len(u0)
+    assert {m["for"] for m in rep["moved"]} & (set(u0) - set(u1))   # a target of the moves is now seen
+
+
+def test_sightline_stage_is_deterministic(staged):
+    _, after, again, _ = staged
+    a, b = after.reports["layout"]["sightlines"], again.reports["layout"]["sightlines"]
+    assert a["moved"] == b["moved"] and a["unseen_after"] == b["unseen_after"]
+    for o, p in zip(after.objects, again.objects):
+        assert np.array_equal(o.pose, p.pose)
+
+
+def test_the_walk_planned_from_the_stage_cover_is_the_walk_planned_from_scratch(staged):
+    from simgen.cameras import trajectory as T
+
+    _, after, _, cfg = staged
+    with PlannerGL(160, 120) as gl:
+        T._COVER_CACHE.clear()
+        T.unseen_objects(after, CAM, stage_rng(0, "camera"), cfg.wall_thickness_m, gl)
+        assert len(T._COVER_CACHE) == 1
+        warm = T.plan_trajectory(after, CAM, stage_rng(0, "camera"), cfg.wall_thickness_m, planner_gl=gl)
+        assert len(T._COVER_CACHE) == 0                         # taken once
+        cold = T.plan_trajectory(after, CAM, stage_rng(0, "camera"), cfg.wall_thickness_m, planner_gl=gl)
+    assert np.array_equal(warm.cam_to_world(), cold.cam_to_world())
+    assert warm.report["planned_targets"] == cold.report["planned_targets"]
+    assert warm.report["exact_evaluations"] == cold.report["exact_evaluations"]
