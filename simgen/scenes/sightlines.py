@@ -85,11 +85,16 @@ def clear_sightlines(scene, cam, seed: int, wall_thickness_m: float, planner_gl,
         c = time.process_time()
         moved_scene, done = _apply_moves(scene, moves, rng, capacity_scale, set(unseen))
         cpu["move_s"] += time.process_time() - c
+        wanted = len({m for ms in moves.values() for m in ms})
         if not done:
+            if wanted:
+                rep["rounds"].append({"unseen": unseen, "wanted": wanted, "moves": [], "unseen_after": unseen,
+                                      "kept": False})
             break
         after, eye_h2, _p, reach2 = unseen_of(moved_scene)
         kept = len(after) < len(unseen)
-        rep["rounds"].append({"unseen": unseen, "moves": done, "unseen_after": after, "kept": kept})
+        rep["rounds"].append({"unseen": unseen, "wanted": wanted, "moves": done, "unseen_after": after,
+                              "kept": kept})
         if not kept:            # the moves hid as much as they revealed: the round is undone
             break
         scene, unseen, eye_h, reach_xy = moved_scene, after, eye_h2, reach2
