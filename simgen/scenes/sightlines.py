@@ -196,8 +196,10 @@ def _apply_moves(scene, moves: dict[int, list[int]], rng: np.random.Generator, c
             for sl in slots:
                 _load_slot(sl, room)
             ext = m.asset.extents_m
+            ceiling = next(r.height_m for r in scene.rooms if r.id == m.room)
+            # under the surface's clearance and under the ceiling (a wall shelf's clearance is open-ended)
             slots = [sl for sl in slots if _allowed(m.asset.category, sl) and len(sl.local) < sl.capacity
-                     and ext[2] <= sl.clearance_m - 0.01]
+                     and ext[2] <= sl.clearance_m - 0.01 and _surface_z(sl) + ext[2] <= ceiling - 0.02]
             free = {id(sl): sl.polygon.area - sum(4 * r[2] * r[3] for r in sl.local) for sl in slots}
             slots.sort(key=lambda sl: (-free[id(sl)], sl.key, sl.name))
             blockers = [box_of(o.id, o.asset.category, o.asset.extents_m, o.pose) for o in room if o.id != mid]
@@ -217,10 +219,15 @@ def _apply_moves(scene, moves: dict[int, list[int]], rng: np.random.Generator, c
     return replace(scene, objects=objects), done
 
 
+def _surface_z(slot) -> float:
+    """World height of a support slot's surface."""
+    return float((slot.pose @ np.array([0.0, 0.0, slot.height_m, 1.0]))[2])
+
+
 def _load_slot(slot, room_objects) -> None:
     """Fill a fresh SupportSlot's `local` rects with the items already resting on that surface."""
     inv = np.linalg.inv(slot.pose)
-    z_surf = float((slot.pose @ np.array([0.0, 0.0, slot.height_m, 1.0]))[2])
+    z_surf = _surface_z(slot)
     yaw_s = float(np.arctan2(slot.pose[1, 0], slot.pose[0, 0]))
     for o in room_objects:
         if o.support != slot.key or abs(float(o.pose[2, 3]) - z_surf) > 0.02:

@@ -161,3 +161,21 @@ def test_the_walk_planned_from_the_stage_cover_is_the_walk_planned_from_scratch(
     assert np.array_equal(warm.cam_to_world(), cold.cam_to_world())
     assert warm.report["planned_targets"] == cold.report["planned_targets"]
     assert warm.report["exact_evaluations"] == cold.report["exact_evaluations"]
+
+
+def test_moves_stay_under_the_ceiling():
+    """high run seed 68 (layout bench, session 10): a vase moved onto a wall shelf whose clearance is open-ended
+    stuck 11 cm through the ceiling; moves must keep every moved object under its room's ceiling."""
+    from simgen.scenes.bench import check_scene
+    from simgen.scenes.sightlines import apply_sightlines
+
+    scene, cfg = _scene("high", 68)
+    with PlannerGL(160, 120) as gl:
+        out = apply_sightlines(scene, cfg, CAM, 68, gl)
+    ceil = {r.id: r.height_m for r in out.rooms}
+    moved = {m["id"] for m in out.reports["layout"]["sightlines"]["moved"]}
+    assert moved
+    for o in out.objects:
+        if o.id in moved:
+            assert o.box_corners()[:, 2].max() <= ceil[o.room] - 0.02 + 1e-9
+    assert not check_scene(out, cfg.wall_thickness_m, stability_s=0.5)["out_of_bounds"]
