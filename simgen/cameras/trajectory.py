@@ -296,7 +296,8 @@ _COVER_CACHE: dict = {}     # the last few set covers, by scene content and view
 
 def _cover_key(scene, cfg, grid, reach, eye_h, pitch, planner_gl) -> str:
     """Everything a set cover depends on: object ids, assets and poses, structure geometry, the reachable
-    cells, eye height, pitch, the camera config and the exact evaluator's resolution."""
+    cells, eye height, pitch, the camera config and the exact evaluator's resolution (the evaluator's
+    context itself is checked by identity on a hit)."""
     import hashlib
 
     h = hashlib.sha256()
@@ -307,7 +308,7 @@ def _cover_key(scene, cfg, grid, reach, eye_h, pitch, planner_gl) -> str:
         h.update(f"{st.id}|{st.kind}|".encode())
         h.update(np.ascontiguousarray(st.mesh.vertices, dtype=np.float64).tobytes())
     h.update(np.ascontiguousarray(grid.xy[reach], dtype=np.float64).tobytes())
-    h.update(repr((float(eye_h), float(pitch), cfg, id(planner_gl), getattr(planner_gl, "size", None))).encode())
+    h.update(repr((float(eye_h), float(pitch), cfg, getattr(planner_gl, "size", None))).encode())
     return h.hexdigest()
 
 
@@ -322,10 +323,11 @@ def _cover_set(scene, cfg, grid, reach, wall_thickness_m, eye_h, pitch, K, plann
     if ckey in _COVER_CACHE:
         # taken once: the evaluator comes back in the state the cover left it (its memo of exact views and
         # evaluation count), with the scene loaded again, so the walk plans exactly as without the cache
-        hit = _COVER_CACHE.pop(ckey)
-        if planner_gl is not None:
-            planner_gl.load_scene(scene)
-        return hit
+        hit, gl = _COVER_CACHE.pop(ckey)
+        if gl is planner_gl:        # the evaluator is bound to that context (an id could be reused)
+            if planner_gl is not None:
+                planner_gl.load_scene(scene)
+            return hit
     boxes = V.object_boxes(scene)
     step = max(1, int(round(cfg.candidate_spacing_m / grid.cell_m)))
     # candidate positions: every `step`-th cell on a coarse lattice, reachable from the start
@@ -348,7 +350,7 @@ def _cover_set(scene, cfg, grid, reach, wall_thickness_m, eye_h, pitch, K, plann
     chosen, uncovered, why = set_cover(claims, quality, cand_xy, cand_yaw, exact, targeted=targeted)
     out = boxes, chosen, uncovered, why, (cand_xy, cand_yaw, exact, int(claims.shape[0]))
     if keep:
-        _COVER_CACHE[ckey] = out
+        _COVER_CACHE[ckey] = (out, planner_gl)
         while len(_COVER_CACHE) > 4:
             _COVER_CACHE.pop(next(iter(_COVER_CACHE)))
     return out

@@ -216,6 +216,19 @@ def _allowed(item_cat: str, slot: SupportSlot) -> bool:
     return True
 
 
+def open_slots(slots: list[SupportSlot], category: str, ext) -> tuple[list[SupportSlot], dict[int, float]]:
+    """The slots an item of `category` and extents `ext` may go on (allowed, count capacity left, under the
+    clearance) and {id(slot): free area (surface area minus the rects on it)}."""
+    ok = [s for s in slots if _allowed(category, s) and len(s.local) < s.capacity and ext[2] <= s.clearance_m - 0.01]
+    return ok, {id(s): s.polygon.area - sum(4 * r[2] * r[3] for r in s.local) for s in ok}
+
+
+def local_rect(slot: SupportSlot, x: float, y: float, yaw: float, hx: float, hy: float) -> np.ndarray:
+    """(5,) rect in the slot's object frame of a world rect at (x, y, yaw) with half extents (hx, hy)."""
+    lx, ly = (np.linalg.inv(slot.pose) @ np.array([x, y, 0.0, 1.0]))[:2]
+    return np.array([lx, ly, hx, hy, yaw - float(np.arctan2(slot.pose[1, 0], slot.pose[0, 0]))])
+
+
 def _fits(slot: SupportSlot, it, x: float, y: float, yaw: float, blockers: list[Box]) -> Box | None:
     ext = it.asset.extents_m
     if ext[2] > slot.clearance_m - 0.01 or len(slot.local) >= slot.capacity:
@@ -308,9 +321,7 @@ def place_surface_items(items, slots: list[SupportSlot], blockers: list[Box], rn
                     break
         if got is None:
             plan = getattr(it, "plan", None)
-            ok_slots = [s for s in slots if _allowed(it.category, s) and len(s.local) < s.capacity
-                        and ext[2] <= s.clearance_m - 0.01]
-            free = {id(s): s.polygon.area - sum(4 * r[2] * r[3] for r in s.local) for s in ok_slots}
+            ok_slots, free = open_slots(slots, it.category, ext)
             ok_slots.sort(key=lambda s: (not (plan and (s.key, s.name) == tuple(plan)),
                                          it.support_key is not None and s.key != it.support_key, -free[id(s)]))
             for slot in ok_slots[:8]:
@@ -322,9 +333,6 @@ def place_surface_items(items, slots: list[SupportSlot], blockers: list[Box], rn
             dropped.append(it.key)
             continue
         b, slot = got
-        inv = np.linalg.inv(slot.pose)
-        lx, ly = (inv @ np.array([b.rect[0], b.rect[1], 0.0, 1.0]))[:2]
-        lyaw = b.rect[4] - float(np.arctan2(slot.pose[1, 0], slot.pose[0, 0]))
-        slot.local.append(np.array([lx, ly, b.rect[2], b.rect[3], lyaw]))
+        slot.local.append(local_rect(slot, b.rect[0], b.rect[1], b.rect[4], b.rect[2], b.rect[3]))
         out[it.key] = (pose_from(b.rect[0], b.rect[1], b.z0, b.rect[4]), slot.key)
     return out, dropped

@@ -180,7 +180,7 @@ def _plan_moves(scene, cam, unseen: list[int], eye_h: float, reach_xy: np.ndarra
 def _apply_moves(scene, moves: dict[int, list[int]], rng: np.random.Generator, capacity_scale: float,
                  protect: set[int]):
     """Move each planned item to another surface of its room. Returns (scene, [move records])."""
-    from simgen.scenes.fill import _allowed, _scan_slot, box_of, pose_from, support_slots
+    from simgen.scenes.fill import _scan_slot, box_of, open_slots, pose_from, support_slots
 
     objs = {o.id: o for o in scene.objects}
     done, moved = [], set()
@@ -198,9 +198,8 @@ def _apply_moves(scene, moves: dict[int, list[int]], rng: np.random.Generator, c
             ext = m.asset.extents_m
             ceiling = next(r.height_m for r in scene.rooms if r.id == m.room)
             # under the surface's clearance and under the ceiling (a wall shelf's clearance is open-ended)
-            slots = [sl for sl in slots if _allowed(m.asset.category, sl) and len(sl.local) < sl.capacity
-                     and ext[2] <= sl.clearance_m - 0.01 and _surface_z(sl) + ext[2] <= ceiling - 0.02]
-            free = {id(sl): sl.polygon.area - sum(4 * r[2] * r[3] for r in sl.local) for sl in slots}
+            slots, free = open_slots(slots, m.asset.category, ext)
+            slots = [sl for sl in slots if _surface_z(sl) + ext[2] <= ceiling - 0.02]
             slots.sort(key=lambda sl: (-free[id(sl)], sl.key, sl.name))
             blockers = [box_of(o.id, o.asset.category, o.asset.extents_m, o.pose) for o in room if o.id != mid]
             item = SimpleNamespace(key=mid, category=m.asset.category, asset=m.asset)
@@ -226,12 +225,10 @@ def _surface_z(slot) -> float:
 
 def _load_slot(slot, room_objects) -> None:
     """Fill a fresh SupportSlot's `local` rects with the items already resting on that surface."""
-    inv = np.linalg.inv(slot.pose)
+    from simgen.scenes.fill import local_rect
+
     z_surf = _surface_z(slot)
-    yaw_s = float(np.arctan2(slot.pose[1, 0], slot.pose[0, 0]))
     for o in room_objects:
-        if o.support != slot.key or abs(float(o.pose[2, 3]) - z_surf) > 0.02:
-            continue
-        lx, ly = (inv @ np.array([o.pose[0, 3], o.pose[1, 3], 0.0, 1.0]))[:2]
-        ext = o.asset.extents_m
-        slot.local.append(np.array([lx, ly, ext[0] / 2, ext[1] / 2, o.yaw - yaw_s]))
+        if o.support == slot.key and abs(float(o.pose[2, 3]) - z_surf) <= 0.02:
+            ext = o.asset.extents_m
+            slot.local.append(local_rect(slot, o.pose[0, 3], o.pose[1, 3], o.yaw, ext[0] / 2, ext[1] / 2))
