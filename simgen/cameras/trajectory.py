@@ -53,6 +53,7 @@ COVERAGE_MODES = ("egocentric", "elevated", "revisit")
 
 TURN_COST_M_PER_RAD = 0.8   # tour order: a radian of turning costs as much as this much walking
 PLAN_MARGIN_M = 0.05   # planned paths keep clearance_m + this from geometry
+FRAMING_VIEWS = 160    # last search of the set cover: framing views evaluated per object still uncovered
 
 
 def _frame_times(total_s: float, cfg, stop_times: list[float], priority: list[int]):
@@ -296,8 +297,8 @@ _COVER_CACHE: dict = {}     # the last few set covers, by scene content and view
 
 def _cover_key(scene, cfg, grid, reach, eye_h, pitch, planner_gl) -> str:
     """Everything a set cover depends on: object ids, assets and poses, structure geometry, the reachable
-    cells, eye height, pitch, the camera config and the exact evaluator's resolution (the evaluator's
-    context itself is checked by identity on a hit)."""
+    cells, eye height, pitch, the camera config, the exact evaluator's resolution (the evaluator's
+    context itself is checked by identity on a hit) and the framing search's size."""
     import hashlib
 
     h = hashlib.sha256()
@@ -308,7 +309,7 @@ def _cover_key(scene, cfg, grid, reach, eye_h, pitch, planner_gl) -> str:
         h.update(f"{st.id}|{st.kind}|".encode())
         h.update(np.ascontiguousarray(st.mesh.vertices, dtype=np.float64).tobytes())
     h.update(np.ascontiguousarray(grid.xy[reach], dtype=np.float64).tobytes())
-    h.update(repr((float(eye_h), float(pitch), cfg, getattr(planner_gl, "size", None))).encode())
+    h.update(repr((float(eye_h), float(pitch), cfg, getattr(planner_gl, "size", None), FRAMING_VIEWS)).encode())
     return h.hexdigest()
 
 
@@ -347,7 +348,9 @@ def _cover_set(scene, cfg, grid, reach, wall_thickness_m, eye_h, pitch, K, plann
     reach_xy = grid.xy[reach]
     targeted = (lambda k, n: V.targeted_views(boxes, k, reach_xy, eye_h, pitch, K, cfg.width, cfg.height, cfg, air,
                                               ceiling, n=n)) if exact is not None else None
-    chosen, uncovered, why = set_cover(claims, quality, cand_xy, cand_yaw, exact, targeted=targeted)
+    framing = (lambda k: V.best_framing_views(boxes, k, reach_xy, eye_h, exact.K, exact.w, exact.h, cfg, air, ceiling,
+                                              FRAMING_VIEWS)) if exact is not None and FRAMING_VIEWS > 0 else None
+    chosen, uncovered, why = set_cover(claims, quality, cand_xy, cand_yaw, exact, targeted=targeted, framing=framing)
     out = boxes, chosen, uncovered, why, (cand_xy, cand_yaw, exact, int(claims.shape[0]))
     if keep:
         _COVER_CACHE[ckey] = (out, planner_gl)

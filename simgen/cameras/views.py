@@ -56,6 +56,9 @@ def scaled_min_px(min_px_640: int, width: int, height: int) -> int:
     return max(1, int(round(min_px_640 * (width * height) / (640 * 480))))
 
 
+FRAMING_PITCH_STEP_DEG = 2.5     # pitch steps of best_framing_views
+
+
 def framing_views(boxes, k: int, positions: np.ndarray, eye_h: float, K: np.ndarray, width: int, height: int,
                   pitches: np.ndarray, max_dist_m: float) -> list[tuple[np.ndarray, float, float]]:
     """Views of object k from every position within max_dist_m (3-D, from the eye) looking straight at it,
@@ -79,6 +82,20 @@ def framing_views(boxes, k: int, positions: np.ndarray, eye_h: float, K: np.ndar
         ok = np.all(z > 0.05, axis=1) & np.all((u >= 0) & (u <= width) & (v >= 0) & (v <= height), axis=1)
         first[ok] = pi
     return [(positions[j], float(y), float(pitches[f])) for j, y, f in zip(js, yaw, first) if f >= 0]
+
+
+def best_framing_views(boxes, k: int, positions: np.ndarray, eye_h: float, K: np.ndarray, width: int, height: int,
+                       cfg, air, ceiling_m: float, n: int) -> list[tuple[np.ndarray, float, float]]:
+    """Up to n views of object k that frame it whole (framing_views over the preset's pitch range in
+    FRAMING_PITCH_STEP_DEG steps, within the coverage distance), the n the box-ray estimate
+    (_object_vis_from) rates least occluded: [(xy, yaw, pitch)], best first when more than n frame it."""
+    pitches = np.deg2rad(np.arange(cfg.min_pitch_down_deg, cfg.max_pitch_down_deg + 1e-6, FRAMING_PITCH_STEP_DEG))
+    views = framing_views(boxes, k, positions, eye_h, K, width, height, pitches, cfg.cover_max_distance_m - 0.1)
+    if len(views) > n:
+        eyes = np.array([[v[0][0], v[0][1], eye_h] for v in views])
+        est = _object_vis_from(boxes, k, eyes, air, ceiling_m)
+        views = [views[i] for i in np.argsort(-est, kind="stable")[:n]]
+    return views
 
 
 @dataclass(frozen=True)

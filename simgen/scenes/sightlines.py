@@ -126,24 +126,19 @@ def _plan_moves(scene, cam, unseen: list[int], eye_h: float, reach_xy: np.ndarra
         return {}
     from simgen.cameras.cover import PX_MARGIN, ExactViews, vis_margin
     from simgen.cameras.freespace import air_map, walk_region
-    from simgen.cameras.views import _object_vis_from, framing_views, object_boxes, scaled_min_px
+    from simgen.cameras.views import best_framing_views, object_boxes, scaled_min_px
 
     boxes = object_boxes(scene)
     air = air_map(walk_region(scene, wall_thickness_m))
     ceiling = min(r.height_m for r in scene.rooms)
     ex = ExactViews(planner_gl, scene, cam, boxes, eye_h, np.deg2rad(cam.pitch_down_deg.low))
-    pitches = np.deg2rad(np.arange(cam.min_pitch_down_deg, cam.max_pitch_down_deg + 1e-6, 2.5))
     min_px = PX_MARGIN * scaled_min_px(cam.cover_min_px, ex.w, ex.h)
     movable_self = movable_ids(scene)
     movable = movable_self - set(unseen)
     out: dict[int, list[int]] = {}
     for oid in unseen:
         k = ex.index[int(oid)]
-        views = framing_views(boxes, k, reach_xy, eye_h, ex.K, ex.w, ex.h, pitches, cam.cover_max_distance_m - 0.1)
-        if len(views) > MAX_VIEWS:       # the views the box-ray estimate rates best (simgen.cameras.views)
-            eyes = np.array([[v[0][0], v[0][1], eye_h] for v in views])
-            est = _object_vis_from(boxes, k, eyes, air, ceiling)
-            views = [views[i] for i in np.argsort(-est, kind="stable")[:MAX_VIEWS]]
+        views = best_framing_views(boxes, k, reach_xy, eye_h, ex.K, ex.w, ex.h, cam, air, ceiling, MAX_VIEWS)
         vis = np.array([r[1].get(k, 0.0) for r in ex.evaluate(views, only={k})]) if views else np.zeros(0)
         best = [i for i in np.argsort(-vis, kind="stable")[:VIEWS_TRIED] if vis[i] > 0]
         if not best:

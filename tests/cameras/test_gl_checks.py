@@ -203,3 +203,31 @@ def test_bench_trajectory_bound():
     with PlannerGL(160, 120) as pgl:
         low = exhaustive_views(scene, cam, pgl, [1], 0.12, eye_height_m=1.5)
     assert low[1]["framing"] > 20 and low[1]["covered"] > 0
+
+
+def test_framing_search_finds_what_targeted_views_miss(monkeypatch):
+    """The set cover's last search (best_framing_views over the whole pitch range) covers an object of
+    medium seed 9 that none of its 32 targeted views covers; the object is then in the walk's planned
+    targets and covered on the rendered frames at its viewpoint. Without the search it stays unseen."""
+    import simgen.cameras.trajectory as T
+
+    scene, wall = _scene("medium", 9)
+    cam = replace(load_preset("cameras", "egocentric", CameraConfig), width=320, height=240)
+    with PlannerGL(160, 120) as pgl:
+        monkeypatch.setattr(T, "FRAMING_VIEWS", 0)
+        without = set(T.unseen_objects(scene, cam, stage_rng(9, "camera"), wall, pgl)[0])
+        monkeypatch.undo()
+        with_search = set(T.unseen_objects(scene, cam, stage_rng(9, "camera"), wall, pgl)[0])
+        found = without - with_search
+        assert found and with_search <= without
+        traj = plan_trajectory(scene, cam, stage_rng(9, "camera"), wall, planner_gl=pgl)
+    rep = traj.report
+    assert found <= set(rep["planned_targets"])
+    ft = traj.frame_times_s
+    stop_t = [t for t, st in zip(traj.stop_times_s, traj.stops) if set(st.targets) & found]
+    which = sorted({int(j) for t in stop_t for j in np.nonzero(np.abs(ft - t) <= 0.15)[0]}
+                   | {int(f) for i, f in rep["walk_claims"].items() if int(i) in found})
+    frames, _ = _render_frames(scene, traj, cam, which)
+    cov = coverage(frames, [o.id for o in scene.objects], cam.width, cam.height, cam.cover_vis, cam.cover_min_px,
+                   cam.cover_corners_inside, cam.cover_max_distance_m)
+    assert all(cov[i]["covered"] for i in found), {i: cov[i] for i in found}
