@@ -41,6 +41,11 @@ import numpy as np
 VIEWS_TRIED = 8         # best framing views of an unseen object whose occluders are read
 MAX_VIEWS = 160         # framing views evaluated exactly per unseen object (the best rated by the box-ray estimate)
 SLOTS_TRIED = 8         # surfaces scanned per move (most free area first)
+# free-standing floor singles a move may put elsewhere on the floor of their room (the pocket-fill items that
+# neither anchor a layout nor stand against a wall)
+FLOOR_MOVABLE = ("backpack", "box", "chair", "potted_plant", "stool", "trash_can")
+FLOOR_TRIES = 4         # walkable-space checks per floor move (closest to the kept walkway first)
+FLOOR_GAP_M = 0.02      # gap to every other object's box (the floor stage's GAP_M)
 
 
 class _NoBudget:
@@ -62,7 +67,7 @@ def clear_sightlines(scene, cam, seed: int, wall_thickness_m: float, planner_gl,
     """The scene with small objects moved off the sightlines of unseen objects (module docstring).
     Returns a new Scene whose reports["layout"]["sightlines"] records what was done."""
     from simgen.core.rng import stage_rng
-    from simgen.cameras.trajectory import unseen_objects
+    from simgen.cameras.trajectory import PLAN_MARGIN_M, unseen_objects
 
     t0, c0 = time.perf_counter(), time.process_time()
     rng = stage_rng(seed, "sightlines")
@@ -76,6 +81,8 @@ def clear_sightlines(scene, cam, seed: int, wall_thickness_m: float, planner_gl,
         cpu["check_s"] += time.process_time() - c
         return out
 
+    # the layout's walking agent (the walkway floor moves keep): its radius as the layout used it
+    radius = float(scene.reports.get("layout", {}).get("agent_radius_m", cam.clearance_m + PLAN_MARGIN_M))
     unseen, eye_h, _pitch, reach_xy = unseen_of(scene)
     rep["unseen_before"] = unseen
     for _ in range(max(1, rounds)):
@@ -83,7 +90,7 @@ def clear_sightlines(scene, cam, seed: int, wall_thickness_m: float, planner_gl,
         moves = _plan_moves(scene, cam, unseen, eye_h, reach_xy, planner_gl, wall_thickness_m)
         cpu["plan_s"] += time.process_time() - c
         c = time.process_time()
-        moved_scene, done = _apply_moves(scene, moves, rng, capacity_scale, set(unseen))
+        moved_scene, done = _apply_moves(scene, moves, rng, capacity_scale, set(unseen), wall_thickness_m, radius)
         cpu["move_s"] += time.process_time() - c
         wanted = len({m for ms in moves.values() for m in ms})
         if not done:
@@ -108,7 +115,8 @@ def clear_sightlines(scene, cam, seed: int, wall_thickness_m: float, planner_gl,
 
 
 def movable_ids(scene) -> set[int]:
-    """Small objects on supports that carry nothing and take part in no requested relation."""
+    """Objects that carry nothing, belong to no group and take part in no requested relation: small
+    objects on supports, and free-standing floor singles of FLOOR_MOVABLE categories."""
     carrying = {o.support for o in scene.objects if o.support is not None}
     related: set[int] = set()
     for r in scene.relations:
@@ -116,7 +124,10 @@ def movable_ids(scene) -> set[int]:
             continue
         for v in (r.get("subject"), r.get("object")):
             related.update(v if isinstance(v, list) else [v])
-    return {o.id for o in scene.objects if o.placement == "surface" and o.id not in carrying and o.id not in related}
+    grouped = {int(m) for g in scene.groups for m in g.members}
+    free = [o for o in scene.objects if o.id not in carrying and o.id not in related and o.id not in grouped]
+    return {o.id for o in free if o.placement == "surface"
+            or (o.placement == "floor" and o.asset.category in FLOOR_MOVABLE)}
 
 
 def _plan_moves(scene, cam, unseen: list[int], eye_h: float, reach_xy: np.ndarray, planner_gl,
@@ -173,8 +184,9 @@ def _plan_moves(scene, cam, unseen: list[int], eye_h: float, reach_xy: np.ndarra
 
 
 def _apply_moves(scene, moves: dict[int, list[int]], rng: np.random.Generator, capacity_scale: float,
-                 protect: set[int]):
-    """Move each planned item to another surface of its room. Returns (scene, [move records])."""
+                 protect: set[int], wall_thickness_m: float, radius_m: float):
+    """Move each planned item to another surface of its room (a floor single: to another spot on its
+    room's floor, _move_on_floor). Returns (scene, [move records])."""
     from simgen.scenes.fill import _scan_slot, box_of, open_slots, pose_from, support_slots
 
     objs = {o.id: o for o in scene.objects}
@@ -185,6 +197,15 @@ def _apply_moves(scene, moves: dict[int, list[int]], rng: np.random.Generator, c
                 continue
             m = objs[mid]
             room = [o for o in objs.values() if o.room == m.room]
+            if m.placement == "floor":
+                rec = _move_on_floor(scene, m, room, rng, wall_thickness_m, radius_m)
+                if rec is not None:
+                    objs[mid] = rec[0]
+                    moved.add(mid)
+                    done.append({"id": mid, "name": m.name, "for": target, "from": None, "to": None,
+                                 "xy_from": [round(float(v), 4) for v in m.pose[:2, 3]],
+                                 "xy_to": [round(float(v), 4) for v in rec[0].pose[:2, 3]]})
+                continue
             holders = [(o.id, o.asset.category, o.asset, o.pose) for o in room
                        if o.placement in ("floor", "wall") and o.id not in protect and o.id != m.support]
             slots = support_slots(holders, capacity_scale)
@@ -227,3 +248,77 @@ def _load_slot(slot, room_objects) -> None:
         if o.support == slot.key and abs(float(o.pose[2, 3]) - z_surf) <= 0.02:
             ext = o.asset.extents_m
             slot.local.append(local_rect(slot, o.pose[0, 3], o.pose[1, 3], o.yaw, ext[0] / 2, ext[1] / 2))
+
+
+def _move_on_floor(scene, m, room_objects, rng: np.random.Generator, wall_thickness_m: float, radius_m: float):
+    """(moved object,) for floor single m put on another spot of its room's floor, or None.
+
+    The spot keeps the layout's hard rules, rebuilt from the settled scene: inside the room polygon, out of
+    door swings and window zones (simgen.scenes.placement.keepouts), FLOOR_GAP_M from every other object's
+    box in 3-D, and in a pocket of the walkable-space grid (simgen.scenes.pockets: off the walkway that
+    connects the doors and gives every object its viewing spot) within viewing reach of it; the full
+    NavGrid.check confirms it (floor objects own a viewing spot, wall items narrow the walkway only).
+    Candidates: a half-cell lattice of the pocket cells at m's yaw and its 3 right-angle turns, the ones
+    closest to the kept walkway (most in view) first."""
+    import shapely
+    from scipy import ndimage
+    from shapely.geometry import Polygon
+
+    from simgen.scenes.fill import HEAD_CLEARANCE_M, box_of, collides_many, pose_from
+    from simgen.scenes.geometry import NavGrid, corners, sat_depth
+    from simgen.scenes.placement import door_passages, door_points, keepouts
+    from simgen.scenes.pockets import in_mask, pocket_mask, rect_reach
+
+    room = next(r for r in scene.rooms if r.id == m.room)
+    poly = Polygon(room.polygon)
+    nav = NavGrid(poly, door_points(room, scene.doors, wall_thickness_m, radius_m),
+                  door_passages(room, scene.doors, wall_thickness_m), radius_m)
+    R, owners, afar, boxes = [], [], [], []
+    for o in room_objects:
+        if o.id == m.id:
+            continue
+        b = box_of(o.id, o.asset.category, o.asset.extents_m, o.pose)
+        boxes.append(b)
+        if o.placement == "floor" or (o.placement == "wall" and b.z0 < HEAD_CLEARANCE_M):
+            R.append(b.rect)
+            owners.append(o.id)
+            if o.placement == "wall":
+                afar.append(o.id)
+    R = np.array(R, float).reshape(-1, 5)
+    safe, to_kept = pocket_mask(nav, R, np.array(owners, int), afar)
+    if not safe.any():
+        return None
+    ext = np.asarray(m.asset.extents_m, float)
+    free_r = ndimage.distance_transform_edt(safe) * nav.cell
+    ii, jj = np.nonzero(free_r >= min(ext[0], ext[1]) / 2 - 0.71 * nav.cell)
+    if len(ii) == 0:
+        return None
+    h = nav.cell / 2
+    xs, ys = nav.x0 + (jj + 0.5) * nav.cell, nav.y0 + (ii + 0.5) * nav.cell
+    xy = np.concatenate([np.column_stack([xs + dx, ys + dy]) for dx, dy in ((0, 0), (h, 0), (0, h), (h, h))])
+    yaws = m.yaw + np.arange(4) * np.pi / 2
+    P = np.column_stack([np.repeat(xy, 4, axis=0), np.tile(yaws, len(xy))])
+    W = np.column_stack([P[:, :2], np.full(len(P), ext[0] / 2), np.full(len(P), ext[1] / 2), P[:, 2]])
+    keep = in_mask(nav, safe, W)
+    keep[keep] &= rect_reach(nav, to_kept, W[keep]) <= nav.reach + nav.r - nav.cell
+    inner = poly.buffer(-0.005)
+    c = corners(W[keep])
+    keep[keep] &= shapely.contains_xy(inner, c[..., 0], c[..., 1]).all(axis=1)
+    static, static_h, _ = keepouts(room, scene.doors, scene.windows, wall_thickness_m)
+    blocking = static[static_h < ext[2]]
+    if len(blocking) and keep.any():
+        keep[keep] &= ~(sat_depth(W[keep], blocking) > 0).any(axis=1)
+    if keep.any():
+        keep[keep] &= ~collides_many(W[keep], np.zeros(int(keep.sum())), np.full(int(keep.sum()), ext[2]), boxes,
+                                     FLOOR_GAP_M)
+    idx = np.flatnonzero(keep)
+    if len(idx) == 0:
+        return None
+    near = rect_reach(nav, to_kept, W[idx])
+    order = idx[np.argsort(near + rng.uniform(0.0, 0.05, len(idx)), kind="stable")]
+    z = float(m.pose[2, 3])
+    for j in order[:FLOOR_TRIES]:
+        own = np.array(owners + [m.id], int)
+        if nav.check(np.concatenate([R, W[j][None]]), own, seen_from_afar=afar)[0]:
+            return (replace(m, pose=pose_from(float(P[j, 0]), float(P[j, 1]), z, float(P[j, 2]))),)
+    return None

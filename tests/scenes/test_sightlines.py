@@ -87,13 +87,14 @@ def staged():
     return scene, out, again, cfg
 
 
-def test_sightline_stage_moves_only_free_small_objects_onto_other_surfaces(staged):
+def test_sightline_stage_moves_only_free_objects_onto_other_surfaces_or_floor_spots(staged):
     from simgen.scenes.physics import MAX_REST_GAP_M, _rest_gap
-    from simgen.scenes.sightlines import movable_ids
+    from simgen.scenes.sightlines import FLOOR_MOVABLE, movable_ids
 
     before, after, _, _ = staged
     rep = after.reports["layout"]["sightlines"]
-    assert rep["moved"], "this scene needs a move (the fixture's premise)"
+    kinds = {"xy_to" in m for m in rep["moved"]}
+    assert kinds == {True, False}, "this scene needs a surface and a floor move (the fixture's premise)"
     old = {o.id: o for o in before.objects}
     new = {o.id: o for o in after.objects}
     assert list(old) == list(new)                       # nothing removed or added, same order
@@ -104,15 +105,23 @@ def test_sightline_stage_moves_only_free_small_objects_onto_other_surfaces(stage
             assert np.array_equal(o.pose, old[oid].pose) and o.support == old[oid].support
             continue
         m = moved[oid]
-        assert oid in free and oid not in rep["unseen_before"]
-        assert o.placement == "surface" and o.room == old[oid].room
+        assert oid in free and o.room == old[oid].room
+        assert not np.allclose(o.pose[:3, 3], old[oid].pose[:3, 3])
+        if "xy_to" in m:                                        # a floor single, elsewhere on its floor
+            assert o.placement == "floor" and o.asset.category in FLOOR_MOVABLE and o.support is None
+            assert m["from"] is m["to"] is None
+            assert np.allclose(m["xy_from"], old[oid].pose[:2, 3], atol=1e-4)
+            assert np.allclose(m["xy_to"], o.pose[:2, 3], atol=1e-4)
+            assert o.pose[2, 3] == old[oid].pose[2, 3] and abs(o.pose[2, 2] - 1.0) < 1e-9
+            continue
+        assert oid not in rep["unseen_before"]
+        assert o.placement == "surface"
         assert o.support == m["to"] != m["from"] == old[oid].support
         holder = new[o.support]
         assert holder.placement in ("floor", "wall") and holder.room == o.room
         assert holder.id not in rep["unseen_before"]
         assert _rest_gap(o, {}, new) <= MAX_REST_GAP_M          # resting on the new surface
         assert abs(o.pose[2, 2] - 1.0) < 1e-9                   # upright
-        assert not np.allclose(o.pose[:3, 3], old[oid].pose[:3, 3])
 
 
 def test_moved_scene_is_physically_valid(staged):
@@ -122,6 +131,54 @@ def test_moved_scene_is_physically_valid(staged):
     chk = check_scene(after, cfg.wall_thickness_m)
     assert chk["penetrating_pairs"] == 0 and not chk["out_of_bounds"] and not chk["floating"]
     assert chk["n_unstable"] == 0
+
+
+def _walkable_ok(scene, cfg) -> dict:
+    """Per room: the layout's walkable-space check (doors connected, a viewing spot for every floor
+    object) on the scene's floor objects and low wall items, and its report."""
+    from shapely.geometry import Polygon
+
+    from simgen.scenes.fill import HEAD_CLEARANCE_M, box_of
+    from simgen.scenes.geometry import NavGrid
+    from simgen.scenes.placement import door_passages, door_points
+
+    r = scene.reports["layout"]["agent_radius_m"]
+    out = {}
+    for room in scene.rooms:
+        nav = NavGrid(Polygon(room.polygon), door_points(room, scene.doors, cfg.wall_thickness_m, r),
+                      door_passages(room, scene.doors, cfg.wall_thickness_m), r)
+        R, own, afar = [], [], []
+        for o in scene.objects:
+            b = box_of(o.id, o.asset.category, o.asset.extents_m, o.pose)
+            if o.room == room.id and (o.placement == "floor" or (o.placement == "wall" and b.z0 < HEAD_CLEARANCE_M)):
+                R.append(b.rect)
+                own.append(o.id)
+                afar += [o.id] if o.placement == "wall" else []
+        out[room.id] = nav.check(np.array(R).reshape(-1, 5), np.array(own), seen_from_afar=afar)
+    return out
+
+
+def test_floor_moves_keep_the_walkway_and_the_keepouts(staged):
+    """The rooms where a floor single moved pass the walkable-space check after the move as before it, and
+    the moved single stands clear of door swings and window zones."""
+    from simgen.scenes.geometry import sat_depth
+    from simgen.scenes.placement import keepouts
+
+    before, after, _, cfg = staged
+    floor_moves = [m for m in after.reports["layout"]["sightlines"]["moved"] if "xy_to" in m]
+    new = {o.id: o for o in after.objects}
+    rooms = {new[m["id"]].room for m in floor_moves}
+    ok0, ok1 = _walkable_ok(before, cfg), _walkable_ok(after, cfg)
+    for rid in rooms:
+        assert ok0[rid][0], ok0[rid][1]
+        assert ok1[rid][0], ok1[rid][1]
+    for m in floor_moves:
+        o = new[m["id"]]
+        room = next(r for r in after.rooms if r.id == o.room)
+        static, static_h, _ = keepouts(room, after.doors, after.windows, cfg.wall_thickness_m)
+        e = o.asset.extents_m
+        rect = np.array([[o.pose[0, 3], o.pose[1, 3], e[0] / 2, e[1] / 2, o.yaw]])
+        assert not (sat_depth(rect, static[static_h < e[2]]) > 0).any()
 
 
 def test_sightline_stage_leaves_fewer_objects_unseen_on_an_independent_check(staged):
