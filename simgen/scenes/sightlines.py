@@ -82,7 +82,8 @@ def clear_sightlines(scene, cam, seed: int, wall_thickness_m: float, planner_gl,
         return out
 
     # the layout's walking agent (the walkway floor moves keep): its radius as the layout used it
-    radius = float(scene.reports.get("layout", {}).get("agent_radius_m", cam.clearance_m + PLAN_MARGIN_M))
+    radius = scene.reports.get("layout", {}).get("agent_radius_m")        # None for an imported house
+    radius = float(radius) if radius is not None else cam.clearance_m + PLAN_MARGIN_M
     unseen, eye_h, _pitch, reach_xy = unseen_of(scene)
     rep["unseen_before"] = unseen
     for _ in range(max(1, rounds)):
