@@ -3,7 +3,7 @@
 The walkable-space check guarantees every object a reachable viewing spot; it cannot see that a dining
 table carrying eight items and ringed by chairs is more than 30 % hidden from every such spot, so that no
 frame could ever cover it (vis >= cover_vis). This stage checks that with the camera's own machinery and
-moves small objects out of the way:
+moves small objects and floor singles out of the way:
 
 1. `simgen.cameras.trajectory.unseen_objects`: the coverage planner's set cover on the settled scene, at
    the walk's eye height and pitch (the camera stream's first draws), exact at low resolution. The
@@ -13,19 +13,22 @@ moves small objects out of the way:
    instance render and o's solo mask give the pixels of o that each other object hides. At each view the
    movable occluders are taken largest first until the pixels they hide would lift vis to cover_vis plus
    the planner's margin; the view needing the fewest moves wins.
-3. Movable: a small object on a support (placement "surface") that carries nothing, takes part in no
-   requested relation (so lamps, monitors, keyboards and TVs stay where their groups put them), and is not
+3. Movable: a small object on a support (placement "surface") that carries nothing, belongs to no group,
+   takes part in no requested relation (so lamps, monitors, keyboards and TVs stay where their groups put them), and is not
    itself unseen. A move puts it on another allowed support surface of its own room, by the surface
    stage's own scan (simgen.scenes.fill: inside the surface, under its clearance, within its capacity,
    1 cm from its neighbours, clear of every other object's box), never on a support that is unseen or
-   the one it came from. An item that fits nowhere stays where it was: objects are moved, never removed,
-   so the room keeps every requested item.
+   the one it came from. A free-standing floor single (FLOOR_MOVABLE, in no group or relation) moves to
+   another spot of its room's floor instead: a pocket of the walkable-space grid, clear of every box and
+   keep-out (_move_on_floor). An item that fits nowhere stays where it was: objects are moved, never
+   removed, so the room keeps every requested item.
 4. Repeat from 1 (`sightline_rounds` checks in all): a moved item can hide something else.
 
 Moved items rest exactly on their new surface (pose at the surface height, upright); they are not
 re-settled, and the layout bench's 2 s stability check covers them. `scene.json` `layout.sightlines`
 lists the unseen objects before and after, every round (its unseen objects, moves, the unseen objects
-after them and whether the round was kept) and each kept move ({"id", "name", "for", "from", "to"}).
+after them and whether the round was kept) and each kept move ({"id", "name", "for", "from", "to"}; a
+floor move has from / to null and adds "xy_from" / "xy_to").
 Its CPU time goes to Scene.reports["sightline_timing"] (not to scene.json, whose bytes are reproducible).
 """
 
