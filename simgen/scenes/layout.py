@@ -330,6 +330,13 @@ def solve_room(room, prog: RoomProgram, doors, windows, cats, cfg, radius_m: flo
                                                 floor_boxes, wall_boxes, ceil_boxes + anchored_boxes,
                                                 State(prob, units).kept_clear(placed_units))
         floor_boxes = floor_boxes + pocket_boxes
+        # the pocket items' surfaces carry small objects too, and fill small objects keep the room's share of
+        # small objects on supports (floor fill alone would dilute it: extreme's target is > 60 %)
+        slots += _under_ceiling(support_slots([(b.key, items[b.key].category, items[b.key].asset, placed[b.key][1])
+                                               for b in pocket_boxes], cfg.support_capacity_scale), room.height_m)
+        small_fill = _small_fill(prog, items, len(pocket_boxes), cfg.max_duplicates, rng)
+        surf_items += small_fill
+        pocket_rep["small_fill_tried"] = len(small_fill)
 
     # ---- the other small objects, on floor and wall supports
     slots += _under_ceiling(support_slots([(k, v[0].category, v[0].asset, v[1]) for k, v in placed.items()
@@ -364,6 +371,42 @@ def solve_room(room, prog: RoomProgram, doors, windows, cats, cfg, radius_m: flo
         "solve_time_s": round(time.perf_counter() - t0, 4), "floor_time_s": round(t_floor, 4),
     }
     return placed, report
+
+
+def _small_fill(prog, items, n_floor_fill: int, max_duplicates: int, rng) -> list:
+    """Fill small objects for n_floor_fill pocket items: as many as keep the room's requested share of
+    small objects (surface items / all items, requested ones), of the room's own small categories (at
+    most max_duplicates + 1 of a category), drawn uniformly. They join the program as fill (best effort,
+    not counted as requested) and go to the surface stage with the rest."""
+    from collections import Counter
+
+    from simgen.scenes.program import Item, draw_asset
+
+    req = [it for it in prog.items if not it.fill]
+    n_small = sum(it.placement == "surface" for it in req)
+    n_other = len(req) - n_small
+    if not n_floor_fill or not n_small or not n_other:
+        return []
+    want = int(round(n_floor_fill * n_small / n_other))
+    counts = Counter(it.category for it in prog.items)
+    pool = sorted({it.category for it in req if it.placement == "surface" and it.support_key is None})
+    out = []
+    for _ in range(want):
+        opts = [c for c in pool if counts[c] <= max_duplicates]
+        if not opts:
+            break
+        cat = opts[int(rng.integers(len(opts)))]
+        asset = draw_asset(cat, rng)
+        if asset is None:
+            pool.remove(cat)
+            continue
+        it = Item(key=prog.next_key, category=cat, placement="surface", asset=asset, fill=True)
+        prog.next_key += 1
+        prog.items.append(it)
+        items[it.key] = it
+        counts[cat] += 1
+        out.append(it)
+    return out
 
 
 def _pocket_fill(room, prog, items, placed, cats, cfg, prob, nav, rng, floor_boxes, wall_boxes, other_boxes,

@@ -33,18 +33,24 @@ MAX_ATTEMPTS = 80             # item draws per room
 NAV_TRIES = 4                 # walkable-space checks per drawn item (snuggest poses first)
 
 
-def kept_walkway(nav, rects: np.ndarray, owners, afar=()) -> np.ndarray:
+def kept_walkway(nav, rects: np.ndarray, owners, afar=(), shared_spurs: bool = False) -> np.ndarray:
     """(ny, nx) bool: the walkable cells that must stay walkable for NavGrid.check to keep passing.
 
     A shortest-path tree (4-connected, as the check labels components) over the walkable component of
-    the first door, from that door to every other door and to the viewing spot of every obstacle rect
-    (its owner not in `afar`): the walkable cell nearest to the rect. Every cell of that component in
-    the 9 x 9 windows round the door cells (where the check reads which component a door opens on) is a
-    target too, so a door's window cannot come to hold more of another component."""
-    return _kept(nav, *nav.walkable(rects)[::2], owners, afar)
+    the first door, from that door to every other door and to a viewing spot of every obstacle rect (its
+    owner not in `afar`). Every cell of that component in the 9 x 9 windows round the door cells (where
+    the check reads which component a door opens on) is a target too, so a door's window cannot come to
+    hold more of another component.
+
+    The viewing spot: with shared_spurs=False the walkable cell nearest to the rect, each reached by its
+    own branch. With shared_spurs=True any cell of the component within the check's reach of the rect
+    (view_reach_m + the radius from one of its cells) will do: objects the tree already passes within
+    reach of need no branch, and the others are joined greedily, the one nearest to the tree first, at
+    their spot nearest to it (a greedy Steiner tree over the spot sets)."""
+    return _kept(nav, *nav.walkable(rects)[::2], owners, afar, shared_spurs)
 
 
-def _kept(nav, lab: np.ndarray, free: np.ndarray, owners, afar) -> np.ndarray:
+def _kept(nav, lab: np.ndarray, free: np.ndarray, owners, afar, shared_spurs: bool = False) -> np.ndarray:
     """kept_walkway from the grid's label raster and walkable cells (NavGrid.walkable)."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import dijkstra
@@ -78,32 +84,69 @@ def _kept(nav, lab: np.ndarray, free: np.ndarray, owners, afar) -> np.ndarray:
         w = nav.door_window(idx, i, j)
         targets.update(int(t) for t in w[w >= 0])
     afar = set(int(o) for o in afar)
+    keep = np.zeros(free.shape, bool)
+    flat = keep.ravel()
+
+    def add_path(t, pred_):
+        while t >= 0 and not flat[cells[t]]:
+            flat[cells[t]] = True
+            t = int(pred_[t])
+
+    if not shared_spurs:
+        for k, o in enumerate(np.asarray(owners).reshape(-1)):
+            if int(o) in afar:
+                continue
+            ii, jj = np.nonzero(lab == k + 1)
+            if len(ii) == 0:
+                continue
+            t = int(np.argmin(d_main[ii, jj]))
+            targets.add(int(idx[near[0, ii[t], jj[t]], near[1, ii[t], jj[t]]]))
+        for t in targets:
+            add_path(t, pred)
+        return keep
+    for t in targets:
+        add_path(t, pred)
+    # every owner's viewing spots: the main cells within the check's reach of one of its cells
+    reach = nav.reach + nav.r
+    spots = []
     for k, o in enumerate(np.asarray(owners).reshape(-1)):
         if int(o) in afar:
             continue
-        ii, jj = np.nonzero(lab == k + 1)
-        if len(ii) == 0:
+        cells_k = lab == k + 1
+        if not cells_k.any():
             continue
-        t = int(np.argmin(d_main[ii, jj]))
-        targets.add(int(idx[near[0, ii[t], jj[t]], near[1, ii[t], jj[t]]]))
-    keep = np.zeros(free.shape, bool)
-    flat = keep.ravel()
-    for t in targets:
-        while t >= 0 and not flat[cells[t]]:
-            flat[cells[t]] = True
-            t = int(pred[t])
+        d = ndimage.distance_transform_edt(~cells_k) * nav.cell
+        sp = idx[(d <= reach) & main]
+        sp = sp[sp >= 0]
+        if len(sp):
+            spots.append(sp)
+    while spots:
+        tree = np.flatnonzero(flat[cells])
+        spots = [sp for sp in spots if not flat[cells[sp]].any()]
+        if not spots:
+            break
+        dist, pred_t = dijkstra(g, directed=False, indices=tree, return_predecessors=True, unweighted=True,
+                                min_only=True)[:2]
+        best = min(range(len(spots)), key=lambda i: (float(dist[spots[i]].min()), i))
+        sp = spots[best]
+        t = int(sp[np.argmin(dist[sp])])
+        if not np.isfinite(dist[t]):
+            spots.pop(best)
+            continue
+        add_path(t, pred_t)
     return keep
 
 
-def pocket_mask(nav, rects: np.ndarray, owners=None, afar=()) -> tuple[np.ndarray, np.ndarray]:
+def pocket_mask(nav, rects: np.ndarray, owners=None, afar=(), shared_spurs: bool = False
+                ) -> tuple[np.ndarray, np.ndarray]:
     """(safe, to_kept) on nav's grid for the obstacle rects (n, 5) of `owners`: safe = open floor cells
     farther from every kept walkway cell (`kept_walkway`) than NavGrid.band_m (the radius plus half a
     cell diagonal), so that marking them leaves every kept cell walkable: the doors stay connected and
     every object keeps its viewing spot. to_kept = distance (m) of each cell to the kept walkway (a new
-    object needs a viewing spot on it)."""
+    object needs a viewing spot on it). shared_spurs: see kept_walkway."""
     owners = np.arange(len(rects)) if owners is None else owners
     lab, open_, free = nav.walkable(rects)
-    kept = _kept(nav, lab, free, owners, afar)
+    kept = _kept(nav, lab, free, owners, afar, shared_spurs)
     if not kept.any():
         return np.zeros(kept.shape, bool), np.full(kept.shape, np.inf)
     d_kept = ndimage.distance_transform_edt(~kept) * nav.cell
@@ -164,7 +207,7 @@ def fill_pockets(prob, nav, pool: list[str], size_of, counts: dict, max_duplicat
     afar = list(obstacles.get("afar", ()))
     hard = np.asarray(obstacles["hard"], float).reshape(-1, 5)
     boxes = list(obstacles.get("boxes", ()))
-    safe, to_kept = pocket_mask(nav, nav_R, owners, afar)
+    safe, to_kept = pocket_mask(nav, nav_R, owners, afar, shared_spurs=True)
     room = ndimage.distance_transform_edt(safe) * nav.cell      # free room round each pocket cell
     rep = {"pocket_m2": round(float(safe.sum() * nav.cell ** 2), 3), "target_m2": round(float(target_m2), 3),
            "draws": 0, "nav_checks": 0, "nav_rejects": 0, "placed": 0}
@@ -220,14 +263,14 @@ def fill_pockets(prob, nav, pool: list[str], size_of, counts: dict, max_duplicat
                     out.append((cat, asset, float(P[j, 0]), float(P[j, 1]), float(P[j, 2])))
                     used_m2 += float(ext[0] * ext[1])
                     counts[cat] = counts.get(cat, 0) + 1
-                    safe, to_kept = pocket_mask(nav, nav_R, owners, afar)
+                    safe, to_kept = pocket_mask(nav, nav_R, owners, afar, shared_spurs=True)
                     room = ndimage.distance_transform_edt(safe) * nav.cell
                     placed_ok = True
                     break
                 rep["nav_rejects"] += 1
         if not placed_ok:
             failed[cat] = failed.get(cat, 0) + 1
-    kept = kept_walkway(nav, nav_R, owners, afar)
+    kept = kept_walkway(nav, nav_R, owners, afar, shared_spurs=True)
     band = nav.inside & (ndimage.distance_transform_edt(~kept) * nav.cell <= nav.band_m) if kept.any() else nav.inside
     rep["walkway_m2"] = round(float(band.sum() * nav.cell ** 2), 3)
     rep["placed"] = len(out)

@@ -26,8 +26,9 @@ def _random_room(rng):
     return nav, np.array(rects).reshape(-1, 5), (w, h)
 
 
+@pytest.mark.parametrize("shared", [False, True])
 @pytest.mark.parametrize("seed", range(6))
-def test_obstacles_in_pockets_keep_the_room_walkable(seed):
+def test_obstacles_in_pockets_keep_the_room_walkable(seed, shared):
     """Random walkable rooms (7-9 x 5-6.5 m, three doors at one end, up to 20 obstacles); every rect the pocket mask admits is
     placed in turn (mask recomputed after each), half of the tries round the doors, and the full check
     must pass after every one (a kept tree without the objects' viewing spots fails here)."""
@@ -37,7 +38,7 @@ def test_obstacles_in_pockets_keep_the_room_walkable(seed):
     placed = 0
     for _ in range(40):                        # fill the pockets: every admitted pose is a candidate
         owners = np.arange(len(rects))
-        safe, to_kept = pocket_mask(nav, rects, owners)
+        safe, to_kept = pocket_mask(nav, rects, owners, shared_spurs=shared)
         ii, jj = np.nonzero(safe)
         if not len(ii):
             break
@@ -54,6 +55,22 @@ def test_obstacles_in_pockets_keep_the_room_walkable(seed):
         assert good, rep
         placed += 1
     assert placed >= 3                         # the test exercised the rule
+
+
+def test_shared_spurs_keep_less_floor():
+    """With shared spurs (any cell within viewing reach is an object's spot) the kept walkway of the random
+    rooms above is smaller than with a branch to each object's nearest cell, and never larger than it
+    plus a few cells; its pockets hold more floor."""
+    kept_n, kept_s, safe_n, safe_s = [], [], [], []
+    for seed in range(6):
+        nav, rects, _ = _random_room(np.random.default_rng(seed))
+        owners = np.arange(len(rects))
+        kept_n.append(kept_walkway(nav, rects, owners).sum())
+        kept_s.append(kept_walkway(nav, rects, owners, shared_spurs=True).sum())
+        safe_n.append(pocket_mask(nav, rects, owners)[0].sum())
+        safe_s.append(pocket_mask(nav, rects, owners, shared_spurs=True)[0].sum())
+    assert sum(kept_s) < 0.9 * sum(kept_n) and sum(safe_s) > sum(safe_n)
+    assert all(s <= n + 5 for s, n in zip(kept_s, kept_n))
 
 
 def test_pockets_are_floor_the_walkway_does_not_need():
@@ -92,7 +109,8 @@ def test_pocket_fill_raises_occupancy_and_keeps_every_rule():
     """One extreme living room with and without pocket fill: the floor, wall and ceiling stages are the
     same (pocket fill runs after them), so the room with it has the same layout plus the pocket items:
     more floor covered, no footprint overlap, every item on the floor, the walkable-space check passing
-    on the final floor objects, and the items reported as fill."""
+    on the final floor objects, and the items reported as fill; fill small objects keep the room's share
+    of small objects on supports within 0.05 of the room without pocket fill."""
     import dataclasses
 
     from shapely.geometry import Polygon
@@ -115,6 +133,11 @@ def test_pocket_fill_raises_occupancy_and_keeps_every_rule():
     occ = lambda s: s.reports["stats"]["rooms"][s.rooms[0].id]["floor_occupancy"]  # noqa: E731
     assert occ(on) > occ(off) + 0.01
     assert rep["fill"]["placed"] >= pf["placed"]
+    # fill small objects for the pocket items: the room's share of small objects on supports is kept
+    share = lambda s: s.reports["stats"]["rooms"][s.rooms[0].id]["small_on_supports_fraction"]  # noqa: E731
+    n_small = lambda s: sum(o.placement == "surface" for o in s.objects)  # noqa: E731
+    assert pf["small_fill_tried"] > 0 and n_small(on) > n_small(off)
+    assert share(on) >= share(off) - 0.05          # floor fill alone dilutes it
     floor = [o for o in on.objects if o.placement == "floor"]
     fps = [footprint(o.asset.extents_m, o.pose[0, 3], o.pose[1, 3], o.yaw) for o in floor]
     for i in range(len(fps)):
