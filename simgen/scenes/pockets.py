@@ -186,6 +186,19 @@ def rect_reach(nav, to_kept: np.ndarray, rects: np.ndarray) -> np.ndarray:
     return to_kept[i, j].min(axis=1)
 
 
+def pocket_poses(nav, room: np.ndarray, ext, yaw0: float = 0.0) -> np.ndarray:
+    """(N, 3) poses (x, y, yaw) for an item of extents `ext` in the pockets: every pocket cell with room
+    for the item's narrow side (`room`: each pocket cell's distance to the nearest non-pocket cell, m; a
+    necessary condition: the cells within min(half extents) of the centre lie in the rect), on a half-cell
+    lattice, at yaw0 and its 3 right-angle turns."""
+    ii, jj = np.nonzero(room >= min(ext[0], ext[1]) / 2 - 0.71 * nav.cell)
+    xs = nav.x0 + (jj + 0.5) * nav.cell
+    ys = nav.y0 + (ii + 0.5) * nav.cell
+    h = nav.cell / 2
+    xy = np.concatenate([np.column_stack([xs + dx, ys + dy]) for dx, dy in ((0, 0), (h, 0), (0, h), (h, h))])
+    return np.column_stack([np.repeat(xy, 4, axis=0), np.tile(yaw0 + np.arange(4) * np.pi / 2, len(xy))])
+
+
 def fill_pockets(prob, nav, pool: list[str], size_of, counts: dict, max_duplicates: int, draw, obstacles: dict,
                  target_m2: float, used_m2: float, rng: np.random.Generator, gap_m: float,
                  wall_side: set) -> tuple[list[tuple], dict]:
@@ -231,15 +244,8 @@ def fill_pockets(prob, nav, pool: list[str], size_of, counts: dict, max_duplicat
                  heights=np.array([ext[2]]), wall=cat in wall_side, clear=np.zeros((0, 5)), categories=[cat])
         if u.wall:
             _, P = candidate_states(prob, u, rng)
-        else:                                 # every pocket cell, on a half-cell lattice, at 4 right angles
-            # centres with room for the item's narrow side (a necessary condition: the cells within
-            # min(half extents) of the centre lie in the rect)
-            ii, jj = np.nonzero(room >= min(ext[0], ext[1]) / 2 - 0.71 * nav.cell)
-            xs = nav.x0 + (jj + 0.5) * nav.cell
-            ys = nav.y0 + (ii + 0.5) * nav.cell
-            h = nav.cell / 2
-            xy = np.concatenate([np.column_stack([xs + dx, ys + dy]) for dx, dy in ((0, 0), (h, 0), (0, h), (h, h))])
-            P = np.column_stack([np.repeat(xy, 4, axis=0), np.tile(np.arange(4) * np.pi / 2, len(xy))])
+        else:
+            P = pocket_poses(nav, room, ext)
         placed_ok = False
         if len(P):
             W = _world_rects(u, P)[:, 0, :]

@@ -271,7 +271,7 @@ def _move_on_floor(scene, m, room_objects, rng: np.random.Generator, wall_thickn
     from simgen.scenes.fill import HEAD_CLEARANCE_M, box_of, collides_many, pose_from
     from simgen.scenes.geometry import NavGrid, corners, sat_depth
     from simgen.scenes.placement import door_passages, door_points, keepouts
-    from simgen.scenes.pockets import in_mask, pocket_mask, rect_reach
+    from simgen.scenes.pockets import in_mask, pocket_mask, pocket_poses, rect_reach
 
     room = next(r for r in scene.rooms if r.id == m.room)
     poly = Polygon(room.polygon)
@@ -293,15 +293,9 @@ def _move_on_floor(scene, m, room_objects, rng: np.random.Generator, wall_thickn
     if not safe.any():
         return None
     ext = np.asarray(m.asset.extents_m, float)
-    free_r = ndimage.distance_transform_edt(safe) * nav.cell
-    ii, jj = np.nonzero(free_r >= min(ext[0], ext[1]) / 2 - 0.71 * nav.cell)
-    if len(ii) == 0:
+    P = pocket_poses(nav, ndimage.distance_transform_edt(safe) * nav.cell, ext, m.yaw)
+    if len(P) == 0:
         return None
-    h = nav.cell / 2
-    xs, ys = nav.x0 + (jj + 0.5) * nav.cell, nav.y0 + (ii + 0.5) * nav.cell
-    xy = np.concatenate([np.column_stack([xs + dx, ys + dy]) for dx, dy in ((0, 0), (h, 0), (0, h), (h, h))])
-    yaws = m.yaw + np.arange(4) * np.pi / 2
-    P = np.column_stack([np.repeat(xy, 4, axis=0), np.tile(yaws, len(xy))])
     W = np.column_stack([P[:, :2], np.full(len(P), ext[0] / 2), np.full(len(P), ext[1] / 2), P[:, 2]])
     keep = in_mask(nav, safe, W)
     keep[keep] &= rect_reach(nav, to_kept, W[keep]) <= nav.reach + nav.r - nav.cell
