@@ -304,8 +304,9 @@ def place_surface_items(items, slots: list[SupportSlot], blockers: list[Box], rn
     """Returns ({key: (pose, support_key)}, dropped keys). Anchored items first (monitor, TV, lamps),
     then each item on its planned surface (Item.plan), else on the allowed surface with most room."""
     out, dropped = {}, []
-    # anchored items first, then the largest footprints first (small items fill the gaps they leave)
-    order = sorted(items, key=lambda it: (it.support_key is None,
+    # anchored items first, then requested before fill items (pocket fill's small objects), each the largest
+    # footprints first (small items fill the gaps they leave)
+    order = sorted(items, key=lambda it: (it.support_key is None, bool(getattr(it, "fill", False)),
                                           -round(float(it.asset.extents_m[0] * it.asset.extents_m[1]), 4), it.key))
     for it in order:
         ext = it.asset.extents_m
