@@ -138,6 +138,9 @@ def test_pocket_fill_raises_occupancy_and_keeps_every_rule():
     n_small = lambda s: sum(o.placement == "surface" for o in s.objects)  # noqa: E731
     assert pf["small_fill_tried"] > 0 and n_small(on) > n_small(off)
     assert share(on) >= share(off) - 0.05          # floor fill alone dilutes it
+    # ... and never at the cost of requested ones: they are placed first
+    placed_surface = lambda s: s.reports["layout"]["rooms"][0]["placed"]["surface"]  # noqa: E731
+    assert placed_surface(on) >= placed_surface(off)
     floor = [o for o in on.objects if o.placement == "floor"]
     fps = [footprint(o.asset.extents_m, o.pose[0, 3], o.pose[1, 3], o.yaw) for o in floor]
     for i in range(len(fps)):
