@@ -202,13 +202,13 @@ def _apply_moves(scene, moves: dict[int, list[int]], rng: np.random.Generator, c
             m = objs[mid]
             room = [o for o in objs.values() if o.room == m.room]
             if m.placement == "floor":
-                rec = _move_on_floor(scene, m, room, rng, wall_thickness_m, radius_m)
-                if rec is not None:
-                    objs[mid] = rec[0]
+                new = _move_on_floor(scene, m, room, rng, wall_thickness_m, radius_m)
+                if new is not None:
+                    objs[mid] = new
                     moved.add(mid)
                     done.append({"id": mid, "name": m.name, "for": target, "from": None, "to": None,
                                  "xy_from": [round(float(v), 4) for v in m.pose[:2, 3]],
-                                 "xy_to": [round(float(v), 4) for v in rec[0].pose[:2, 3]]})
+                                 "xy_to": [round(float(v), 4) for v in new.pose[:2, 3]]})
                 continue
             holders = [(o.id, o.asset.category, o.asset, o.pose) for o in room
                        if o.placement in ("floor", "wall") and o.id not in protect and o.id != m.support]
@@ -255,7 +255,7 @@ def _load_slot(slot, room_objects) -> None:
 
 
 def _move_on_floor(scene, m, room_objects, rng: np.random.Generator, wall_thickness_m: float, radius_m: float):
-    """(moved object,) for floor single m put on another spot of its room's floor, or None.
+    """Floor single m put on another spot of its room's floor (a new PlacedObject), or None.
 
     The spot keeps the layout's hard rules, rebuilt from the settled scene: inside the room polygon, out of
     door swings and window zones (simgen.scenes.placement.keepouts), FLOOR_GAP_M from every other object's
@@ -298,7 +298,9 @@ def _move_on_floor(scene, m, room_objects, rng: np.random.Generator, wall_thickn
         return None
     W = np.column_stack([P[:, :2], np.full(len(P), ext[0] / 2), np.full(len(P), ext[1] / 2), P[:, 2]])
     keep = in_mask(nav, safe, W)
-    keep[keep] &= rect_reach(nav, to_kept, W[keep]) <= nav.reach + nav.r - nav.cell
+    near = np.full(len(W), np.inf)                     # distance to the kept walkway (order and reach)
+    near[keep] = rect_reach(nav, to_kept, W[keep])
+    keep &= near <= nav.reach + nav.r - nav.cell
     inner = poly.buffer(-0.005)
     c = corners(W[keep])
     keep[keep] &= shapely.contains_xy(inner, c[..., 0], c[..., 1]).all(axis=1)
@@ -312,11 +314,10 @@ def _move_on_floor(scene, m, room_objects, rng: np.random.Generator, wall_thickn
     idx = np.flatnonzero(keep)
     if len(idx) == 0:
         return None
-    near = rect_reach(nav, to_kept, W[idx])
-    order = idx[np.argsort(near + rng.uniform(0.0, 0.05, len(idx)), kind="stable")]
+    order = idx[np.argsort(near[idx] + rng.uniform(0.0, 0.05, len(idx)), kind="stable")]
     z = float(m.pose[2, 3])
     for j in order[:FLOOR_TRIES]:
         own = np.array(owners + [m.id], int)
         if nav.check(np.concatenate([R, W[j][None]]), own, seen_from_afar=afar)[0]:
-            return (replace(m, pose=pose_from(float(P[j, 0]), float(P[j, 1]), z, float(P[j, 2]))),)
+            return replace(m, pose=pose_from(float(P[j, 0]), float(P[j, 1]), z, float(P[j, 2])))
     return None
