@@ -71,9 +71,19 @@ def test_scene_time_limit_records_failures(tmp_path):
     assert len(read_jsonl(out / "failures.jsonl")) == 2
 
 
-def _children(pid: int) -> list[int]:
+def _workers(pid: int) -> list[int]:
+    """The spawned worker processes of `pid`: children running multiprocessing's spawn_main, not its
+    resource tracker (killing that one costs nothing, so the test must never pick it)."""
     out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
-    return [int(x) for x in out]
+    kids = []
+    for k in map(int, out):
+        try:
+            cmd = Path(f"/proc/{k}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if "spawn_main" in cmd and "resource_tracker" not in cmd:
+            kids.append(k)
+    return kids
 
 
 def test_killed_worker_costs_one_attempt(tmp_path):
@@ -83,7 +93,7 @@ def test_killed_worker_costs_one_attempt(tmp_path):
     killed = None
     deadline = time.time() + 120
     while time.time() < deadline and killed is None and p.poll() is None:
-        kids = [k for k in _children(p.pid)]
+        kids = _workers(p.pid)
         # the worker is the spawned python child that has started a scene
         if kids and (out / "scenes").is_dir() and any(x.name.startswith(".tmp-") for x in (out / "scenes").iterdir()):
             killed = kids[-1]
