@@ -281,4 +281,7 @@ def fill_pockets(prob, nav, pool: list[str], size_of, counts: dict, max_duplicat
     rep["walkway_m2"] = round(float(band.sum() * nav.cell ** 2), 3)
     rep["placed"] = len(out)
     rep["achieved_m2"] = round(float(used_m2), 3)
+    rep["given_up"] = sorted(c for c, n in failed.items() if n >= 2)
+    rep["stopped"] = ("target" if used_m2 >= target_m2 else "no pocket" if not safe.any() else
+                      "draws" if rep["draws"] >= MAX_ATTEMPTS else "categories")
     return out, rep
