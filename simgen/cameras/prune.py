@@ -5,10 +5,12 @@ a viewpoint was chosen for are covered anyway on the way to or from other viewpo
 real time (the detour, the turn in place at <= 45 deg/s, the hold), so:
 
 - prune_views: the walk is timed, sampled at `sample_hz` and every sample evaluated exactly (PlannerGL,
-  the coverage rule with margins). A viewpoint is left out when all of its objects are covered by samples
-  outside its own window (from the previous viewpoint's moment to the next one's: the legs that change
-  when it goes) and outside the windows of the viewpoints already left out. Candidates are tried most
-  expensive first (longest window per object). Two rounds (the walk is timed again in between).
+  the coverage rule with margins). A viewpoint is left out when each of its objects is covered by
+  PRUNE_MIN_SAMPLES samples outside its own window (from the moment of the viewpoint PRUNE_REACH stops
+  before it to that of the one PRUNE_REACH after it: the legs that change when it goes) and outside the
+  windows of the viewpoints already left out, and its window holds no sample that a viewpoint already left
+  out counts on. Candidates are tried most expensive first (longest window per object). Two rounds (the
+  walk is timed again in between).
 - walk_claims: the delivered frames themselves (every frame at <= 10 fps, every n-th above) evaluated
   exactly; the objects covered there are claimed with the first frame that covers them.
 """
@@ -20,6 +22,14 @@ import logging
 import numpy as np
 
 log = logging.getLogger(__name__)
+
+# samples that must cover each of a viewpoint's objects before it is left out: one sample can be a lucky
+# instant that the delivered frames (claimed at <= 5 Hz) miss, and the object is then lost (session 12)
+PRUNE_MIN_SAMPLES = 2
+# the stops on each side of a viewpoint whose legs change when it goes: the legs to and from its neighbours,
+# and the legs into and out of them too (the heading at a stop turns toward the next leg before it is
+# reached; with 1, objects covered only there were lost: high seed 6 lost 4 of 96, session 12)
+PRUNE_REACH = 2
 
 
 def _sample_cover(exact, traj_states, ts: np.ndarray, only: set[int]) -> list[set[int]]:
@@ -49,28 +59,37 @@ def prune_views(stops: list, timeline, exact, base_pitch: float, sample_hz: floa
         cov = _sample_cover(exact, states, ts, {idx_of[int(t)] for k in views for t in stops[k].targets})
 
         def window(k):
-            a = times[k - 1] if k >= 1 else 0.0
-            b = times[k + 1] if k + 1 < len(stops) else traj.duration_s + 1.0
+            a = times[k - PRUNE_REACH] if k >= PRUNE_REACH else 0.0
+            b = times[k + PRUNE_REACH] if k + PRUNE_REACH < len(stops) else traj.duration_s + 1.0
             return a, b
 
         cand = sorted(views, key=lambda k: (-(window(k)[1] - window(k)[0]) / len(stops[k].targets), k))
         out: set[int] = set()
         excluded = np.zeros(len(ts), bool)
+        relied = np.zeros(len(ts), bool)       # samples that viewpoints already left out count on
         for k in cand:
             a, b = window(k)
-            mask = excluded | ((ts >= a) & (ts <= b))
-            # neighbours of a viewpoint already left out change too: never drop two in a row
-            if k - 1 in out or k + 1 in out:
+            own = (ts >= a) & (ts <= b)
+            mask = excluded | own
+            # neighbours of a viewpoint already left out change too: never drop two in a row; and never
+            # change the legs whose samples cover the objects of a viewpoint already left out
+            if k - 1 in out or k + 1 in out or (relied & own).any():
                 continue
             need = {idx_of[int(t)] for t in stops[k].targets}
-            have: set[int] = set()
+            seen: dict[int, int] = {}
+            used = []
             for j in np.nonzero(~mask)[0]:
-                have |= cov[j]
-                if need <= have:
+                hit = cov[j] & need
+                if hit and any(seen.get(i, 0) < PRUNE_MIN_SAMPLES for i in hit):
+                    used.append(j)
+                for i in hit:
+                    seen[i] = seen.get(i, 0) + 1
+                if all(seen.get(i, 0) >= PRUNE_MIN_SAMPLES for i in need):
                     break
-            if need <= have:
+            if all(seen.get(i, 0) >= PRUNE_MIN_SAMPLES for i in need):
                 out.add(k)
                 excluded = mask
+                relied[used] = True
         if not out:
             break
         log.info("prune: %d of %d viewpoints covered by the rest of the walk", len(out), len(views))

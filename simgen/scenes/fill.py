@@ -249,12 +249,13 @@ def _fits(slot: SupportSlot, it, x: float, y: float, yaw: float, blockers: list[
 SNUG_JITTER_M = 0.10      # random slack added to a surface pose's snugness (packed, but not in a grid)
 
 
-def _scan_slot(slot: SupportSlot, it, blockers: list[Box], rng: np.random.Generator, budget) -> Box | None:
+def _scan_slot(slot: SupportSlot, it, blockers: list[Box], rng: np.random.Generator, budget,
+               away_from=None) -> Box | None:
     """Every position of `it` on a 3 cm grid of the slot (random phase) at 2 right-angle yaws, each both
     exact and with a small random twist (or backed against the rear edge for microwaves, TVs, monitors).
     Free poses are tried snuggest first (distance to the surface's edge or the nearest item on it, plus
     up to SNUG_JITTER_M of random slack), so that items pack instead of scattering and a later, larger
-    item still finds room."""
+    item still finds room. away_from: a world (x, y); free poses are then tried farthest from it first."""
     import shapely
 
     ext = it.asset.extents_m
@@ -292,7 +293,17 @@ def _scan_slot(slot: SupportSlot, it, blockers: list[Box], rng: np.random.Genera
         snug = np.minimum(snug, -d.max(axis=1))
         idx, snug = idx[free], snug[free]
     others = [o for o in blockers if o.key != slot.key]
-    for j in idx[np.argsort(snug + rng.uniform(0, SNUG_JITTER_M, len(idx)), kind="stable")][:60]:
+    score = snug + rng.uniform(0, SNUG_JITTER_M, len(idx))
+    if away_from is not None:         # farthest first: the far poses are often the ones under a chair back
+        P = slot.pose
+        wx = P[0, 0] * rects[idx, 0] + P[0, 1] * rects[idx, 1] + P[0, 3]
+        wy = P[1, 0] * rects[idx, 0] + P[1, 1] * rects[idx, 1] + P[1, 3]
+        score = -np.hypot(wx - away_from[0], wy - away_from[1]) + 0.1 * score
+        z0 = float((P @ np.array([0.0, 0.0, slot.height_m, 1.0]))[2])
+        W = np.column_stack([wx, wy, rects[idx, 2:4], rects[idx, 4] + np.arctan2(P[1, 0], P[0, 0])])
+        free3d = ~collides_many(W, np.full(len(idx), z0), np.full(len(idx), z0 + ext[2]), others, 0.01)
+        idx, score = idx[free3d], score[free3d]
+    for j in idx[np.argsort(score, kind="stable")][:60]:
         b = box_of(it.key, it.category, ext, slot.pose @ pose_from(rects[j, 0], rects[j, 1], slot.height_m, rects[j, 4]))
         if not collides(b, others, 0.01):
             return b

@@ -21,14 +21,23 @@ moves small objects and floor singles out of the way:
    the one it came from. A free-standing floor single (FLOOR_MOVABLE, in no group or relation) moves to
    another spot of its room's floor instead: a pocket of the walkable-space grid, clear of every box and
    keep-out (_move_on_floor). An item that fits nowhere stays where it was: objects are moved, never
-   removed, so the room keeps every requested item.
-4. Repeat from 1 (`sightline_rounds` checks in all): a moved item can hide something else.
+   removed, so the room keeps every requested item. A plan is all or nothing: when one of its items fits
+   nowhere, its moves are undone and the next plan without that item is tried (PLANS_TRIED). An item
+   resting on the unseen object that fits on no other surface may instead shift on it, to the free spot
+   farthest from the plan's eye. Nothing moves onto an object that was unseen in any round.
+   An unseen ceiling lamp that no reachable view frames whole (in rooms up to 3 m high a lamp 1.2 m
+   above the eye frames only from 3.2 m away or more, at the 5 deg least pitch) is hung at the nearest spot of
+   its ceiling that one does, under the ceiling stage's rules (_move_on_ceiling).
+4. Repeat from 1 (`sightline_rounds` kept rounds at most): a moved item can hide something else. A round
+   that hides as much as it reveals is undone and tried once more (RETRIES) with what it hid protected and
+   its destinations closed to the items it moved.
 
 Moved items rest exactly on their new surface (pose at the surface height, upright); they are not
 re-settled, and the layout bench's 2 s stability check covers them. `scene.json` `layout.sightlines`
 lists the unseen objects before and after, every round (its unseen objects, moves, the unseen objects
 after them and whether the round was kept) and each kept move ({"id", "name", "for", "from", "to"}; a
-floor move has from / to null and adds "xy_from" / "xy_to").
+floor or ceiling move has from / to null and adds "xy_from" / "xy_to"; an item shifted on its own
+support has from = to and "shifted": true).
 Its CPU time goes to Scene.reports["sightline_timing"] (not to scene.json, whose bytes are reproducible).
 """
 
@@ -44,6 +53,13 @@ import numpy as np
 VIEWS_TRIED = 8         # best framing views of an unseen object whose occluders are read
 MAX_VIEWS = 160         # framing views evaluated exactly per unseen object (the best rated by the box-ray estimate)
 SLOTS_TRIED = 8         # surfaces scanned per move (most free area first)
+SHIFT_MIN_M = 0.1       # an item shifted on its own surface moves at least this much farther from the eye
+CEILING_STEP_M = 0.2    # grid of the ceiling spots a lamp move tries, nearest to where it hangs first
+CEILING_SPOTS = 400     # spots whose views are checked per lamp move
+CEILING_PX_FACTOR = 2.0  # a moved lamp's projected size at its best framing view, over the coverage minimum
+RETRIES = 1             # rounds undone (they hid as much as they revealed) that are tried again, changed
+BAN_RADIUS_M = 0.25     # a floor or ceiling spot closed to an item closes this much round it
+PLANS_TRIED = 8         # plans tried per unseen object: the next avoids the items no plan could move
 # free-standing floor singles a move may put elsewhere on the floor of their room (the pocket-fill items that
 # neither anchor a layout nor stand against a wall)
 FLOOR_MOVABLE = ("backpack", "box", "chair", "potted_plant", "stool", "trash_can")
@@ -89,14 +105,19 @@ def clear_sightlines(scene, cam, seed: int, wall_thickness_m: float, planner_gl,
     radius = float(radius) if radius is not None else cam.clearance_m + PLAN_MARGIN_M
     unseen, eye_h, _pitch, reach_xy = unseen_of(scene)
     rep["unseen_before"] = unseen
-    for _ in range(max(1, rounds)):
+    ever = set(unseen)          # no item moves onto an object that was ever unseen
+    banned: dict[int, list] = {}
+    retries, n_round = RETRIES, 0
+    while n_round < max(1, rounds):
         c = time.process_time()
         moves = _plan_moves(scene, cam, unseen, eye_h, reach_xy, planner_gl, wall_thickness_m)
         cpu["plan_s"] += time.process_time() - c
         c = time.process_time()
-        moved_scene, done = _apply_moves(scene, moves, rng, capacity_scale, set(unseen), wall_thickness_m, radius)
+        view = _CeilingView(cam, eye_h, reach_xy, planner_gl.size)
+        moved_scene, done = _apply_moves(scene, moves, rng, capacity_scale, ever | set(unseen), wall_thickness_m,
+                                         radius, view, banned)
         cpu["move_s"] += time.process_time() - c
-        wanted = len({m for ms in moves.values() for m in ms})
+        wanted = len({m for p in moves.values() for m in (p.next(set()) or ([], None))[0]})
         if not done:
             if wanted:
                 rep["rounds"].append({"unseen": unseen, "wanted": wanted, "moves": [], "unseen_after": unseen,
@@ -107,9 +128,18 @@ def clear_sightlines(scene, cam, seed: int, wall_thickness_m: float, planner_gl,
         rep["rounds"].append({"unseen": unseen, "wanted": wanted, "moves": done, "unseen_after": after,
                               "kept": kept})
         if not kept:            # the moves hid as much as they revealed: the round is undone
-            break
+            if not retries:
+                break
+            # ... and tried once more with what it hid protected and its destinations closed to its items
+            retries -= 1
+            ever |= set(after)
+            for m in done:
+                banned.setdefault(m["id"], []).append(m["to"] if m["to"] is not None else tuple(m["xy_to"]))
+            continue
         scene, unseen, eye_h, reach_xy = moved_scene, after, eye_h2, reach2
+        ever |= set(after)
         rep["moved"].extend(done)
+        n_round += 1
     rep["unseen_after"] = unseen
     # times stay out of scene.json (byte-identical annotations): reports["sightline_timing"]
     timing = {"time_s": round(time.perf_counter() - t0, 3), "cpu_s": round(time.process_time() - c0, 3),
@@ -135,8 +165,9 @@ def movable_ids(scene) -> set[int]:
 
 
 def _plan_moves(scene, cam, unseen: list[int], eye_h: float, reach_xy: np.ndarray, planner_gl,
-                wall_thickness_m: float) -> dict[int, list[int]]:
-    """{unseen id: [ids of movable objects to move]} for the unseen objects a few moves would reveal."""
+                wall_thickness_m: float) -> dict[int, "_Plans"]:
+    """{unseen id: its _Plans} for the unseen objects a few moves might reveal: at each of its best framing
+    views, the pixels of it that each movable object hides and the pixels that must be freed."""
     if not unseen:
         return {}
     from simgen.cameras.cover import PX_MARGIN, ExactViews, vis_margin
@@ -150,92 +181,167 @@ def _plan_moves(scene, cam, unseen: list[int], eye_h: float, reach_xy: np.ndarra
     min_px = PX_MARGIN * scaled_min_px(cam.cover_min_px, ex.w, ex.h)
     movable_self = movable_ids(scene)
     movable = movable_self - set(unseen)
-    out: dict[int, list[int]] = {}
+    scene_objs = {o.id: o for o in scene.objects}
+    out: dict[int, _Plans] = {}
     for oid in unseen:
         k = ex.index[int(oid)]
         views = best_framing_views(boxes, k, reach_xy, eye_h, ex.K, ex.w, ex.h, cam, air, ceiling, MAX_VIEWS)
         vis = np.array([r[1].get(k, 0.0) for r in ex.evaluate(views, only={k})]) if views else np.zeros(0)
         best = [i for i in np.argsort(-vis, kind="stable")[:VIEWS_TRIED] if vis[i] > 0]
-        if not best:
-            if int(oid) in movable_self:
-                out[int(oid)] = [int(oid)]      # seen from nowhere: move the object itself
-            continue
-        poses = [ex.pose(views[i][0], views[i][1], views[i][2]) for i in best]
-        full = planner_gl.instances(ex.K, poses)
-        solos = planner_gl.solo_masks_many(ex.K, [(p, [oid]) for p in poses])
+        found = []
+        if best:
+            poses = [ex.pose(views[i][0], views[i][1], views[i][2]) for i in best]
+            full = planner_gl.instances(ex.K, poses)
+            solos = planner_gl.solo_masks_many(ex.K, [(p, [oid]) for p in poses])
+            for img, solo, i in zip(full, solos, best):
+                mask = solo[int(oid)]
+                s = int(mask.sum())
+                c = int(np.count_nonzero(img[mask] == oid))
+                if s < min_px:
+                    continue
+                hidden = Counter(int(v) for v in img[mask] if int(v) != int(oid) and int(v) in movable)
+                found.append(((cam.cover_vis + vis_margin(s)) * s - c, -c / s, hidden,
+                              tuple(float(v) for v in views[i][0])))
+        ceiling_self = scene_objs[int(oid)].placement == "ceiling"
+        plans = _Plans(int(oid), found, int(oid) in movable_self or ceiling_self)
+        if plans.next(set()) is not None:
+            out[int(oid)] = plans
+    return out
+
+
+class _Plans:
+    """The ways to reveal one unseen object: per framing view (pixels to free, -vis, {movable id: pixels it
+    hides}, the view's eye xy); `next(exclude)` is (the items to move, the view's eye xy) of the plan needing
+    the fewest moves (then the view with the best vis) among those that avoid `exclude` (items that could
+    not be moved), else moving the object itself when it is movable (seen from nowhere, or hidden by what
+    cannot move; eye xy None), else None."""
+
+    def __init__(self, oid: int, views: list, self_movable: bool):
+        self.oid, self.views, self.self_movable = oid, views, self_movable
+
+    def next(self, exclude: set[int]) -> tuple[list[int], tuple | None] | None:
         plans = []
-        for img, solo in zip(full, solos):
-            mask = solo[int(oid)]
-            s = int(mask.sum())
-            c = int(np.count_nonzero(img[mask] == oid))
-            if s < min_px:
-                continue
-            need = (cam.cover_vis + vis_margin(s)) * s - c
-            hidden = Counter(int(v) for v in img[mask] if int(v) != int(oid) and int(v) in movable)
+        for need, neg_vis, hidden, xy in self.views:
             take, freed = [], 0
             for m, px in sorted(hidden.items(), key=lambda t: (-t[1], t[0])):
                 if freed >= need:
                     break
+                if m in exclude:
+                    continue
                 take.append(m)
                 freed += px
             if freed >= need:
-                plans.append((len(take), -c / s, take))
+                plans.append((len(take), neg_vis, take, xy))
         if plans:
-            out[int(oid)] = min(plans)[2]
-        elif int(oid) in movable_self:
-            out[int(oid)] = [int(oid)]          # hidden by what cannot move: move the object itself
-    return out
+            return min(plans)[2:]
+        return ([self.oid], None) if self.self_movable and self.oid not in exclude else None
 
 
-def _apply_moves(scene, moves: dict[int, list[int]], rng: np.random.Generator, capacity_scale: float,
-                 protect: set[int], wall_thickness_m: float, radius_m: float):
-    """Move each planned item to another surface of its room (a floor single: to another spot on its
-    room's floor, _move_on_floor). Returns (scene, [move records])."""
-    from simgen.scenes.fill import _scan_slot, box_of, open_slots, pose_from, support_slots
-
+def _apply_moves(scene, moves: dict[int, "_Plans"], rng: np.random.Generator, capacity_scale: float,
+                 protect: set[int], wall_thickness_m: float, radius_m: float, view=None, banned=None):
+    """Carry out one plan per unseen object: each of its items to another surface of its room (a floor
+    single: to another spot on its room's floor, _move_on_floor). A plan is kept only when all of its items
+    move; when one cannot, the plan's moves are undone and the next plan without that item (or any other
+    item that could not move this round) is tried, PLANS_TRIED in all; the last resort is moving the unseen
+    object itself when it may move. Returns (scene, [move records])."""
     objs = {o.id: o for o in scene.objects}
     done, moved = [], set()
+    failed: set[int] = set()        # items that fit nowhere this round (later plans avoid them too)
     for target in sorted(moves):
-        for mid in moves[target]:
-            if mid in moved:
-                continue
-            m = objs[mid]
-            room = [o for o in objs.values() if o.room == m.room]
-            if m.placement == "floor":
-                new = _move_on_floor(scene, m, room, rng, wall_thickness_m, radius_m)
-                if new is not None:
-                    objs[mid] = new
-                    moved.add(mid)
-                    done.append({"id": mid, "name": m.name, "for": target, "from": None, "to": None,
-                                 "xy_from": [round(float(v), 4) for v in m.pose[:2, 3]],
-                                 "xy_to": [round(float(v), 4) for v in new.pose[:2, 3]]})
-                continue
-            holders = [(o.id, o.asset.category, o.asset, o.pose) for o in room
-                       if o.placement in ("floor", "wall") and o.id not in protect and o.id != m.support]
-            slots = support_slots(holders, capacity_scale)
-            for sl in slots:
-                _load_slot(sl, room)
-            ext = m.asset.extents_m
-            ceiling = next(r.height_m for r in scene.rooms if r.id == m.room)
-            # under the surface's clearance and under the ceiling (a wall shelf's clearance is open-ended)
-            slots, free = open_slots(slots, m.asset.category, ext)
-            slots = [sl for sl in slots if _surface_z(sl) + ext[2] <= ceiling - 0.02]
-            slots.sort(key=lambda sl: (-free[id(sl)], sl.key, sl.name))
-            blockers = [box_of(o.id, o.asset.category, o.asset.extents_m, o.pose) for o in room if o.id != mid]
-            item = SimpleNamespace(key=mid, category=m.asset.category, asset=m.asset)
-            for sl in slots[:SLOTS_TRIED]:
-                b = _scan_slot(sl, item, blockers, rng, _NoBudget())
-                if b is None:
-                    continue
-                new = replace(m, pose=pose_from(b.rect[0], b.rect[1], b.z0, b.rect[4]), support=sl.key)
-                objs[mid] = new
-                moved.add(mid)
-                done.append({"id": mid, "name": m.name, "for": target, "from": m.support, "to": sl.key})
+        for _ in range(PLANS_TRIED):
+            nxt = moves[target].next(failed)
+            if nxt is None:
                 break
+            plan, eye_xy = nxt
+            tried, ok = [], True
+            for mid in plan:
+                if mid in moved:                    # already out of the way for another object
+                    continue
+                rec = _move_one(scene, objs, mid, target, rng, capacity_scale, protect, wall_thickness_m, radius_m,
+                                eye_xy, view, (banned or {}).get(mid, ()))
+                if rec is None:
+                    failed.add(mid)
+                    ok = False
+                    break
+                tried.append((mid, rec))
+            if ok:
+                for mid, (old, rec) in tried:
+                    moved.add(mid)
+                    done.append(rec)
+                break
+            for mid, (old, _rec) in reversed(tried):    # the plan cannot be completed: undo its moves
+                objs[mid] = old
     if not done:
         return scene, done
     objects = tuple(objs[o.id] for o in scene.objects)
     return replace(scene, objects=objects), done
+
+
+def _move_one(scene, objs: dict, mid: int, target: int, rng: np.random.Generator, capacity_scale: float,
+              protect: set[int], wall_thickness_m: float, radius_m: float, eye_xy=None, view=None, banned=()):
+    """Move objs[mid] (in place) to another surface of its room, or a floor single to another spot of its
+    floor: (the old object, the move record), or None when it fits nowhere. An item resting on the unseen
+    object itself that fits on no other surface may move back on its own surface instead, to the free spot
+    farthest from the plan's eye (`eye_xy`) when that is at least SHIFT_MIN_M farther than where it stands
+    (an item at the back of a table hides less of the table)."""
+    from simgen.scenes.fill import _scan_slot, box_of, open_slots, pose_from, support_slots
+
+    m = objs[mid]
+    room = [o for o in objs.values() if o.room == m.room]
+    spots = [b for b in banned if isinstance(b, tuple)]           # closed floor / ceiling spots (xy)
+    if m.placement == "ceiling":
+        new = _move_on_ceiling(scene, m, room, view, spots) if view is not None else None
+        if new is None:
+            return None
+        objs[mid] = new
+        return m, {"id": mid, "name": m.name, "for": target, "from": None, "to": None,
+                   "xy_from": [round(float(v), 4) for v in m.pose[:2, 3]],
+                   "xy_to": [round(float(v), 4) for v in new.pose[:2, 3]]}
+    if m.placement == "floor":
+        new = _move_on_floor(scene, m, room, rng, wall_thickness_m, radius_m, spots)
+        if new is None:
+            return None
+        objs[mid] = new
+        return m, {"id": mid, "name": m.name, "for": target, "from": None, "to": None,
+                   "xy_from": [round(float(v), 4) for v in m.pose[:2, 3]],
+                   "xy_to": [round(float(v), 4) for v in new.pose[:2, 3]]}
+    holders = [(o.id, o.asset.category, o.asset, o.pose) for o in room
+               if o.placement in ("floor", "wall") and o.id not in protect and o.id != m.support and o.id not in banned]
+    slots = support_slots(holders, capacity_scale)
+    for sl in slots:
+        _load_slot(sl, room)
+    ext = m.asset.extents_m
+    ceiling = next(r.height_m for r in scene.rooms if r.id == m.room)
+    # under the surface's clearance and under the ceiling (a wall shelf's clearance is open-ended)
+    slots, free = open_slots(slots, m.asset.category, ext)
+    slots = [sl for sl in slots if _surface_z(sl) + ext[2] <= ceiling - 0.02]
+    slots.sort(key=lambda sl: (-free[id(sl)], sl.key, sl.name))
+    blockers = [box_of(o.id, o.asset.category, o.asset.extents_m, o.pose) for o in room if o.id != mid]
+    item = SimpleNamespace(key=mid, category=m.asset.category, asset=m.asset)
+    for sl in slots[:SLOTS_TRIED]:
+        b = _scan_slot(sl, item, blockers, rng, _NoBudget())
+        if b is None:
+            continue
+        objs[mid] = replace(m, pose=pose_from(b.rect[0], b.rect[1], b.z0, b.rect[4]), support=sl.key)
+        return m, {"id": mid, "name": m.name, "for": target, "from": m.support, "to": sl.key}
+    if eye_xy is None or m.support != target or m.support in banned:
+        return None
+    # back on its own surface, away from the eye
+    own = [(o.id, o.asset.category, o.asset, o.pose) for o in room if o.id == m.support]
+    z = float(m.pose[2, 3])
+    for sl in support_slots(own, capacity_scale):
+        if abs(_surface_z(sl) - z) > 0.02:
+            continue
+        _load_slot(sl, [o for o in room if o.id != mid])
+        b = _scan_slot(sl, item, blockers, rng, _NoBudget(), away_from=eye_xy)
+        if b is None:
+            continue
+        d_old = float(np.hypot(*(m.pose[:2, 3] - np.asarray(eye_xy))))
+        if float(np.hypot(b.rect[0] - eye_xy[0], b.rect[1] - eye_xy[1])) < d_old + SHIFT_MIN_M:
+            return None
+        objs[mid] = replace(m, pose=pose_from(b.rect[0], b.rect[1], b.z0, b.rect[4]), support=sl.key)
+        return m, {"id": mid, "name": m.name, "for": target, "from": m.support, "to": sl.key, "shifted": True}
+    return None
 
 
 def _surface_z(slot) -> float:
@@ -254,7 +360,8 @@ def _load_slot(slot, room_objects) -> None:
             slot.local.append(local_rect(slot, o.pose[0, 3], o.pose[1, 3], o.yaw, ext[0] / 2, ext[1] / 2))
 
 
-def _move_on_floor(scene, m, room_objects, rng: np.random.Generator, wall_thickness_m: float, radius_m: float):
+def _move_on_floor(scene, m, room_objects, rng: np.random.Generator, wall_thickness_m: float, radius_m: float,
+                   banned_xy=()):
     """Floor single m put on another spot of its room's floor (a new PlacedObject), or None.
 
     The spot keeps the layout's hard rules, rebuilt from the settled scene: inside the room polygon, out of
@@ -311,6 +418,8 @@ def _move_on_floor(scene, m, room_objects, rng: np.random.Generator, wall_thickn
     if keep.any():
         keep[keep] &= ~collides_many(W[keep], np.zeros(int(keep.sum())), np.full(int(keep.sum()), ext[2]), boxes,
                                      FLOOR_GAP_M)
+    for bx, by in banned_xy:                            # spots a retried round closed to m
+        keep &= np.hypot(P[:, 0] - bx, P[:, 1] - by) > BAN_RADIUS_M
     idx = np.flatnonzero(keep)
     if len(idx) == 0:
         return None
@@ -321,3 +430,99 @@ def _move_on_floor(scene, m, room_objects, rng: np.random.Generator, wall_thickn
         if nav.check(np.concatenate([R, W[j][None]]), own, seen_from_afar=afar)[0]:
             return replace(m, pose=pose_from(float(P[j, 0]), float(P[j, 1]), z, float(P[j, 2])))
     return None
+
+
+class _CeilingView:
+    """What a ceiling move needs to know of the walk: the preset's framing rules at the walk's eye height,
+    the reachable positions, and the planner's image size."""
+
+    def __init__(self, cam, eye_h: float, reach_xy: np.ndarray, size: tuple[int, int]):
+        from simgen.cameras.cover import PX_MARGIN
+        from simgen.cameras.views import FRAMING_PITCH_STEP_DEG, scaled_min_px
+        from simgen.core.transforms import intrinsics_from_hfov
+
+        self.w, self.h = size
+        self.K = intrinsics_from_hfov(self.w, self.h, cam.hfov_deg)
+        self.eye_h, self.reach_xy = float(eye_h), np.asarray(reach_xy, float).reshape(-1, 2)
+        self.pitches = np.deg2rad(np.arange(cam.min_pitch_down_deg, cam.max_pitch_down_deg + 1e-6,
+                                            FRAMING_PITCH_STEP_DEG))
+        self.max_dist = cam.cover_max_distance_m - 0.1
+        self.corners_inside = cam.cover_corners_inside
+        self.min_px = PX_MARGIN * scaled_min_px(cam.cover_min_px, self.w, self.h)
+
+    def framed_px(self, corners: np.ndarray, positions: np.ndarray) -> float:
+        """The largest projected area (px, of the box corners' hull) over the views from `positions` (m, 2)
+        that frame a box of `corners` (8, 3) whole within range, with the coverage rule's corner margin
+        (simgen.cameras.cover.ExactViews), 0 if none does."""
+        from scipy.spatial import ConvexHull
+
+        from simgen.cameras.views import camera_rotation, framing_views
+
+        box = SimpleNamespace(centers=corners.mean(axis=0)[None], corners=corners[None])
+        views = framing_views(box, 0, positions, self.eye_h, self.K, self.w, self.h, self.pitches, self.max_dist)
+        best, mx, my = 0.0, 0.02 * self.w, 0.02 * self.h
+        for xy, yaw, pitch in views:
+            c = (corners - [xy[0], xy[1], self.eye_h]) @ camera_rotation(yaw, pitch)
+            u = self.K[0, 0] * c[:, 0] / c[:, 2] + self.K[0, 2]
+            v = self.K[1, 1] * c[:, 1] / c[:, 2] + self.K[1, 2]
+            if ((u >= mx) & (u <= self.w - mx) & (v >= my) & (v <= self.h - my)).mean() < self.corners_inside:
+                continue
+            best = max(best, float(ConvexHull(np.column_stack([u, v])).volume))
+        return best
+
+
+def _move_on_ceiling(scene, m, room_objects, view: _CeilingView, banned_xy=()):
+    """Ceiling lamp m hung at another spot of its room's ceiling (a new PlacedObject), or None: the spot
+    nearest to where it hangs, on a CEILING_STEP_M grid, from which some reachable eye-height view frames
+    it whole within range at a projected size of CEILING_PX_FACTOR times the coverage minimum. The spot
+    keeps the ceiling stage's rules (simgen.scenes.fill.place_ceiling_items): 0.3 m inside the walls,
+    1.2 m from the room's other ceiling lamps, its lowest point 0.6 m above what stands under it (head
+    clearance over open floor), and FLOOR_GAP_M from every other object's box."""
+    from shapely.geometry import Polygon
+
+    from simgen.scenes.fill import HEAD_CLEARANCE_M, box_of, collides_many, pose_from
+    from simgen.scenes.geometry import corners, point_depth
+
+    room = next(r for r in scene.rooms if r.id == m.room)
+    poly = Polygon(room.polygon)
+    inner = poly.buffer(-0.3)
+    ext = np.asarray(m.asset.extents_m, float)
+    z0 = float(m.pose[2, 3])
+    here = m.pose[:2, 3]
+    others = [o for o in room_objects if o.id != m.id]
+    lamps = np.array([o.pose[:2, 3] for o in others if o.placement == "ceiling"]).reshape(-1, 2)
+    floor = [box_of(o.id, o.asset.category, o.asset.extents_m, o.pose) for o in others if o.placement == "floor"]
+    boxes = [box_of(o.id, o.asset.category, o.asset.extents_m, o.pose) for o in others]
+    x0, y0, x1, y1 = poly.bounds
+    g = np.array([(x, y) for x in np.arange(x0 + 0.3, x1 - 0.3 + 1e-9, CEILING_STEP_M)
+                  for y in np.arange(y0 + 0.3, y1 - 0.3 + 1e-9, CEILING_STEP_M)]).reshape(-1, 2)
+    g = g[np.argsort(np.hypot(g[:, 0] - here[0], g[:, 1] - here[1]), kind="stable")]
+    yaw = m.yaw
+    for bx, by in banned_xy:                            # spots a retried round closed to m
+        g = g[np.hypot(g[:, 0] - bx, g[:, 1] - by) > BAN_RADIUS_M]
+    rects = np.column_stack([g, np.full(len(g), ext[0] / 2), np.full(len(g), ext[1] / 2), np.full(len(g), yaw)])
+    if len(lamps):
+        far = np.hypot(g[:, None, 0] - lamps[None, :, 0], g[:, None, 1] - lamps[None, :, 1]).min(axis=1) >= 1.2
+        g, rects = g[far], rects[far]
+    if len(g) == 0:
+        return None
+    hit = collides_many(rects, np.full(len(g), z0), np.full(len(g), z0 + ext[2]), boxes, FLOOR_GAP_M)
+    g, rects = g[~hit], rects[~hit]
+    shift = m.box_corners() - np.array([here[0], here[1], 0.0])
+    import shapely
+
+    pos = view.reach_xy[shapely.contains_xy(poly, view.reach_xy[:, 0], view.reach_xy[:, 1])]   # its own room
+    checked = 0
+    for spot, rect in zip(g, rects):
+        if not inner.contains(Polygon(corners(rect[None])[0])):
+            continue
+        below = [b for b in floor if point_depth(spot[None], b.rect[None])[0, 0] > -0.3]
+        if z0 < (max(b.z1 for b in below) + 0.6 if below else HEAD_CLEARANCE_M):
+            continue
+        checked += 1
+        if checked > CEILING_SPOTS:
+            return None
+        if view.framed_px(shift + np.array([spot[0], spot[1], 0.0]), pos) >= CEILING_PX_FACTOR * view.min_px:
+            return replace(m, pose=pose_from(float(spot[0]), float(spot[1]), z0, yaw))
+    return None
+

@@ -318,28 +318,53 @@ def test_pitch_profile_holds_view_pitch_within_rate_cap():
 
 
 def test_prune_drops_only_views_the_rest_of_the_walk_covers():
-    """Three views standing 1 s each: object 1 is seen from views 1 and 3, object 2 only from view 2, object 3
-    only from view 3. View 1 is redundant (view 3 covers its object outside view 1's window), the others not."""
+    """Five views standing 1 s each (x = 1..5): object 11 is seen from views 1 and 5, 12 only from view 2, 13
+    only from 3, 14 from view 4 and from the start, 15 only from view 5. View 4 (the longest window: PRUNE_REACH
+    stops each side) goes first, for the start covers 14 at PRUNE_MIN_SAMPLES samples outside its window.
+    View 1 would go too (view 5 covers 11), but its window holds the start's samples that view 4 went for:
+    it stays (session 12: leaving out two such views lost objects). The others cover what nothing else does."""
     from types import SimpleNamespace
 
     from simgen.cameras.motion import Stop, hold_piece
-    from simgen.cameras.prune import prune_views
+    from simgen.cameras.prune import PRUNE_MIN_SAMPLES, PRUNE_REACH, prune_views
 
-    xs = [0.0, 1.0, 2.0, 3.0]
-    stops = [Stop((0.0, 0.0), 0.0, 0.0, (), "start"), Stop((1.0, 0.0), 0.0, 1.0, (11,), "view"),
-             Stop((2.0, 0.0), 0.0, 1.0, (12,), "view"), Stop((3.0, 0.0), 0.0, 1.0, (11, 13), "view")]
-    sees = {1.0: {0}, 2.0: {1}, 3.0: {0, 2}}                  # object indices (ids 11, 12, 13)
+    assert (PRUNE_MIN_SAMPLES, PRUNE_REACH) == (2, 2)
+    stops = [Stop((0.0, 0.0), 0.0, 0.0, (), "start")] + [
+        Stop((float(x), 0.0), 0.0, 1.0, t, "view") for x, t in
+        [(1, (11,)), (2, (12,)), (3, (13,)), (4, (14,)), (5, (11, 15))]]
+    sees = {0.0: {14}, 1.0: {11}, 2.0: {12}, 3.0: {13}, 4.0: {14}, 5.0: {11, 15}}
+    ids = np.array([11, 12, 13, 14, 15])
 
     def timeline(sts):
         pieces = [hold_piece(float(i), (st.xy[0], 0.0), 0.0, 1.0) for i, st in enumerate(sts)]
         return pieces, [i + 0.5 for i in range(len(sts))], [True] * len(sts), ()
 
     def evaluate(views, only=None):
-        return [(set(sees.get(round(float(v[0][0]), 3), set())) & (only or {0, 1, 2}), {}) for v in views]
+        out = []
+        for v in views:
+            k = {int(np.flatnonzero(ids == i)[0]) for i in sees.get(round(float(v[0][0]), 3), set())}
+            out.append((k & (only if only is not None else set(range(5))), {}))
+        return out
 
-    exact = SimpleNamespace(boxes=SimpleNamespace(ids=np.array([11, 12, 13])), evaluate=evaluate)
-    kept, n_out = prune_views(stops, timeline, exact, 0.2, sample_hz=4.0)
-    assert n_out == 1 and [st.xy[0] for st in kept] == [xs[0], xs[2], xs[3]]
+    exact = SimpleNamespace(boxes=SimpleNamespace(ids=ids), evaluate=evaluate)
+    kept, n_out = prune_views(stops, timeline, exact, 0.2, sample_hz=4.0, rounds=1)
+    assert n_out == 1 and [st.xy[0] for st in kept] == [0.0, 1.0, 2.0, 3.0, 5.0]
+    sees[0.0] = set()                           # the start sees nothing: view 4 stays, view 1 goes
+    kept, n_out = prune_views(stops, timeline, exact, 0.2, sample_hz=4.0, rounds=1)
+    assert n_out == 1 and [st.xy[0] for st in kept] == [0.0, 2.0, 3.0, 4.0, 5.0]
+    # one sample is not enough: with view 5 standing for 0.2 s (one sample at 4 Hz), view 1 stays
+
+    def timeline_short(sts):
+        t, pieces, times = 0.0, [], []
+        for i, st in enumerate(sts):
+            d = 0.2 if st.xy[0] == 5.0 else 1.0
+            pieces.append(hold_piece(t, (st.xy[0], 0.0), 0.0, d))
+            times.append(t + d / 2)
+            t += d
+        return pieces, times, [True] * len(sts), ()
+
+    kept, n_out = prune_views(stops, timeline_short, exact, 0.2, sample_hz=4.0, rounds=1)
+    assert n_out == 0
 
 
 def test_duration_cap_grows_with_the_objects_in_coverage_modes():

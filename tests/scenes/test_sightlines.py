@@ -88,6 +88,8 @@ def staged():
 
 
 def test_sightline_stage_moves_only_free_objects_onto_other_surfaces_or_floor_spots(staged):
+    """Moved: free small objects (to other surfaces, or shifted on the unseen object they rest on), free
+    floor singles (to other floor spots), unseen ceiling lamps (to other ceiling spots)."""
     from simgen.scenes.physics import MAX_REST_GAP_M, _rest_gap
     from simgen.scenes.sightlines import FLOOR_MOVABLE, movable_ids
 
@@ -105,8 +107,13 @@ def test_sightline_stage_moves_only_free_objects_onto_other_surfaces_or_floor_sp
             assert np.array_equal(o.pose, old[oid].pose) and o.support == old[oid].support
             continue
         m = moved[oid]
-        assert oid in free and o.room == old[oid].room
+        assert o.room == old[oid].room
         assert not np.allclose(o.pose[:3, 3], old[oid].pose[:3, 3])
+        if o.placement == "ceiling":                            # an unseen lamp, elsewhere on its ceiling
+            assert oid in rep["unseen_before"] and o.support is None and o.pose[2, 3] == old[oid].pose[2, 3]
+            assert np.allclose(m["xy_to"], o.pose[:2, 3], atol=1e-4)
+            continue
+        assert oid in free
         if "xy_to" in m:                                        # a floor single, elsewhere on its floor
             assert o.placement == "floor" and o.asset.category in FLOOR_MOVABLE and o.support is None
             assert m["from"] is m["to"] is None
@@ -114,12 +121,15 @@ def test_sightline_stage_moves_only_free_objects_onto_other_surfaces_or_floor_sp
             assert np.allclose(m["xy_to"], o.pose[:2, 3], atol=1e-4)
             assert o.pose[2, 3] == old[oid].pose[2, 3] and abs(o.pose[2, 2] - 1.0) < 1e-9
             continue
-        assert oid not in rep["unseen_before"]
-        assert o.placement == "surface"
-        assert o.support == m["to"] != m["from"] == old[oid].support
+        assert o.placement == "surface" and m["from"] == old[oid].support
+        if m.get("shifted"):                                    # back on the unseen object it rests on
+            assert o.support == m["to"] == m["from"] and m["from"] in rep["unseen_before"]
+        else:
+            assert oid not in rep["unseen_before"]
+            assert o.support == m["to"] != m["from"]
         holder = new[o.support]
         assert holder.placement in ("floor", "wall") and holder.room == o.room
-        assert holder.id not in rep["unseen_before"]
+        assert holder.id not in rep["unseen_before"] or m.get("shifted")
         assert _rest_gap(o, {}, new) <= MAX_REST_GAP_M          # resting on the new surface
         assert abs(o.pose[2, 2] - 1.0) < 1e-9                   # upright
 
@@ -236,3 +246,87 @@ def test_moves_stay_under_the_ceiling():
         if o.id in moved:
             assert o.box_corners()[:, 2].max() <= ceil[o.room] - 0.02 + 1e-9
     assert not check_scene(out, cfg.wall_thickness_m, stability_s=0.5)["out_of_bounds"]
+
+
+def test_a_plan_that_cannot_be_completed_is_undone_and_the_next_one_is_tried(staged, monkeypatch):
+    """Session 12: a dining table's best plan moved a laptop that fit on no other surface, and the table
+    stayed hidden although its other items could move. Plans are now all-or-nothing, and the next plan
+    avoids the items that could not move."""
+    import simgen.scenes.sightlines as S
+
+    before, _, _, _ = staged
+    free = sorted(S.movable_ids(before))
+    by_id = {o.id: o for o in before.objects}
+    room = by_id[free[0]].room
+    a, b, c, t = [i for i in free if by_id[i].room == room and by_id[i].placement == "surface"][:4]
+    # view 1: a alone frees enough; view 2: b and c together do; t is the unseen object (movable itself)
+    views = [(10.0, -0.5, {a: 12}, (0.0, 0.0)), (10.0, -0.4, {b: 6, c: 6}, (1.0, 0.0))]
+    plans = S._Plans(t, views, self_movable=True)
+    assert plans.next(set()) == ([a], (0.0, 0.0)) and plans.next({a}) == ([b, c], (1.0, 0.0))
+    assert plans.next({a, c}) == ([t], None)
+    assert S._Plans(t, views[:1], self_movable=False).next({a}) is None
+
+    real, calls = S._move_one, []
+
+    def failing(fail):
+        def move_one(scene, objs, mid, *args):
+            calls.append(mid)
+            return None if mid in fail else real(scene, objs, mid, *args)
+        return move_one
+
+    def run(fail):
+        calls.clear()
+        monkeypatch.setattr(S, "_move_one", failing(fail))
+        plans = S._Plans(t, views, self_movable=False)
+        return S._apply_moves(before, {t: plans}, np.random.default_rng(0), 1.0, {t}, 0.12, 0.3)
+
+    out, done = run({a})                        # a fits nowhere: the second plan moves b and c
+    assert calls == [a, b, c] and [m["id"] for m in done] == [b, c]
+    new = {o.id: o for o in out.objects}
+    assert np.array_equal(new[a].pose, by_id[a].pose)
+    assert all(not np.array_equal(new[i].pose, by_id[i].pose) for i in (b, c))
+
+    out, done = run({a, c})                     # b moved, then c fits nowhere: b's move is undone
+    assert calls == [a, b, c] and done == [] and out is before
+
+
+def test_an_unseen_ceiling_lamp_moves_to_where_the_walk_can_frame_it(staged):
+    """A flush lamp 1.26 m above the eye frames whole (all box corners inside the image at the lowest pitch,
+    5 deg down) only from about 3.2 m away or more: from one end of its room it is seen from nowhere. The
+    move hangs it where that end frames it, under the ceiling stage's rules, and an exact render from
+    there covers it."""
+    import shapely
+    from dataclasses import replace
+    from shapely.geometry import Polygon
+
+    import simgen.scenes.sightlines as S
+    from simgen.cameras.cover import ExactViews
+    from simgen.scenes.fill import HEAD_CLEARANCE_M
+    from simgen.scenes.geometry import point_depth
+
+    before, _, _, _ = staged
+    lamp = next(o for o in before.objects if o.placement == "ceiling" and o.room == "room_0")
+    room = next(r for r in before.rooms if r.id == "room_0")
+    poly = Polygon(room.polygon)
+    x0, y0, x1, _ = poly.bounds
+    g = np.array([(x, y) for x in np.arange(x0 + 0.4, x1 - 0.4, 0.1) for y in np.arange(y0 + 0.4, y0 + 1.2, 0.1)])
+    end = g[shapely.contains_xy(poly.buffer(-0.35), g[:, 0], g[:, 1])]        # one end of the room
+    view = S._CeilingView(CAM, 1.6, end, (160, 120))
+    assert view.framed_px(lamp.box_corners(), end) == 0.0                      # seen from nowhere there
+    moved = S._move_on_ceiling(before, lamp, [o for o in before.objects if o.room == lamp.room], view)
+    assert moved is not None
+    xy = moved.pose[:2, 3]
+    assert moved.pose[2, 3] == lamp.pose[2, 3] and moved.yaw == pytest.approx(lamp.yaw)
+    assert poly.buffer(-0.3).contains(Polygon(moved.box_corners()[::2, :2][[0, 1, 3, 2]]))
+    others = [o for o in before.objects if o.room == lamp.room and o.placement == "ceiling" and o.id != lamp.id]
+    assert all(np.hypot(*(xy - o.pose[:2, 3])) >= 1.2 for o in others)
+    below = [o for o in before.objects if o.room == lamp.room and o.placement == "floor"
+             and point_depth(xy[None], np.r_[o.pose[:2, 3], np.array(o.asset.extents_m[:2]) / 2, o.yaw][None])[0, 0] > -0.3]
+    need = max(o.box_corners()[:, 2].max() for o in below) + 0.6 if below else HEAD_CLEARANCE_M
+    assert moved.pose[2, 3] >= need
+    after = replace(before, objects=tuple(moved if o.id == lamp.id else o for o in before.objects))
+    with PlannerGL(160, 120) as gl:
+        ex = ExactViews(gl, after, CAM, object_boxes(after), 1.6, np.deg2rad(10.0))
+        k = ex.index[lamp.id]
+        views = framing_views(ex.boxes, k, end, 1.6, ex.K, ex.w, ex.h, view.pitches, CAM.cover_max_distance_m - 0.1)
+        assert any(k in cov for cov, _vis in ex.evaluate(views))                # covered, exactly, from that end
