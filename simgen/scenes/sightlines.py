@@ -298,6 +298,8 @@ def _move_one(scene, objs: dict, mid: int, target: int, rng: np.random.Generator
                    "xy_from": [round(float(v), 4) for v in m.pose[:2, 3]],
                    "xy_to": [round(float(v), 4) for v in new.pose[:2, 3]]}
     if m.placement == "floor":
+        if any(o.support == mid for o in room):     # an item moved onto it this round: it stays
+            return None
         new = _move_on_floor(scene, m, room, rng, wall_thickness_m, radius_m, spots)
         if new is None:
             return None

@@ -330,3 +330,22 @@ def test_an_unseen_ceiling_lamp_moves_to_where_the_walk_can_frame_it(staged):
         k = ex.index[lamp.id]
         views = framing_views(ex.boxes, k, end, 1.6, ex.K, ex.w, ex.h, view.pitches, CAM.cover_max_distance_m - 0.1)
         assert any(k in cov for cov, _vis in ex.evaluate(views))                # covered, exactly, from that end
+
+
+def test_a_floor_single_that_took_an_item_this_round_stays(staged):
+    """Session 12: a book moved onto a box and the box then moved on the floor in the same round, leaving
+    the book in the air (high seed 5: unstable in the 2 s check). A floor single carrying anything stays."""
+    from dataclasses import replace
+
+    import simgen.scenes.sightlines as S
+
+    before, after, _, _ = staged
+    objs = {o.id: o for o in before.objects}
+    chair = next(m["id"] for m in after.reports["layout"]["sightlines"]["moved"]
+                 if "xy_to" in m and objs[m["id"]].placement == "floor")
+    r = before.reports["layout"]["agent_radius_m"]
+    assert S._move_one(before, dict(objs), chair, chair, np.random.default_rng(0), 1.5, set(), 0.12, r)
+    item = next(o for o in before.objects if o.placement == "surface" and o.room == objs[chair].room)
+    objs[item.id] = replace(item, support=chair)
+    assert S._move_one(before, objs, chair, chair, np.random.default_rng(0), 1.5, set(), 0.12, r) is None
+    assert objs[chair] is next(o for o in before.objects if o.id == chair)
