@@ -289,18 +289,13 @@ def _move_one(scene, objs: dict, mid: int, target: int, rng: np.random.Generator
     m = objs[mid]
     room = [o for o in objs.values() if o.room == m.room]
     spots = [b for b in banned if isinstance(b, tuple)]           # closed floor / ceiling spots (xy)
-    if m.placement == "ceiling":
-        new = _move_on_ceiling(scene, m, room, view, spots) if view is not None else None
-        if new is None:
-            return None
-        objs[mid] = new
-        return m, {"id": mid, "name": m.name, "for": target, "from": None, "to": None,
-                   "xy_from": [round(float(v), 4) for v in m.pose[:2, 3]],
-                   "xy_to": [round(float(v), 4) for v in new.pose[:2, 3]]}
-    if m.placement == "floor":
-        if any(o.support == mid for o in room):     # an item moved onto it this round: it stays
-            return None
-        new = _move_on_floor(scene, m, room, rng, wall_thickness_m, radius_m, spots)
+    if m.placement in ("ceiling", "floor"):
+        if m.placement == "ceiling":
+            new = _move_on_ceiling(scene, m, room, view, spots) if view is not None else None
+        elif any(o.support == mid for o in room):     # an item moved onto it this round: it stays
+            new = None
+        else:
+            new = _move_on_floor(scene, m, room, rng, wall_thickness_m, radius_m, spots)
         if new is None:
             return None
         objs[mid] = new
