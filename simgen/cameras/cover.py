@@ -23,7 +23,7 @@ import logging
 
 import numpy as np
 
-from simgen.cameras.views import ObjectBoxes, camera_rotation, scaled_min_px
+from simgen.cameras.views import ObjectBoxes, camera_rotation, corners_in_image, scaled_min_px
 
 log = logging.getLogger(__name__)
 VIS_MARGIN = 0.05       # exact claims need vis >= cover_vis + vis_margin(solo px), at most this
@@ -123,8 +123,7 @@ class ExactViews:
         with np.errstate(divide="ignore", invalid="ignore"):
             u = self.K[0, 0] * cc[..., 0] / z + self.K[0, 2]
             v = self.K[1, 1] * cc[..., 1] / z + self.K[1, 2]
-        mx, my = 0.02 * self.w, 0.02 * self.h
-        inside = ((z > 0.05) & (u >= mx) & (u <= self.w - mx) & (v >= my) & (v <= self.h - my)).mean(axis=1)
+        inside = corners_in_image(u, v, z, self.w, self.h).mean(axis=1)
         dist = np.linalg.norm(self.boxes.centers[ks] - eye, axis=1)
         ok = ((counts >= self.min_px) & (dist <= self.cfg.cover_max_distance_m - 0.1)
               & (inside >= self.cfg.cover_corners_inside) & np.all(z > 0.05, axis=1))

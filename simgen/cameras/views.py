@@ -57,6 +57,14 @@ def scaled_min_px(min_px_640: int, width: int, height: int) -> int:
 
 
 FRAMING_PITCH_STEP_DEG = 2.5     # pitch steps of best_framing_views
+CORNER_MARGIN = 0.02             # a covering view keeps box corners this fraction of the image off its border
+
+
+def corners_in_image(u: np.ndarray, v: np.ndarray, z: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Per projected box corner (pixel u, v, camera depth z): in front of the camera (z > 0.05 m) and inside
+    the image less CORNER_MARGIN on each side (the coverage rule's corner test)."""
+    mx, my = CORNER_MARGIN * width, CORNER_MARGIN * height
+    return (z > 0.05) & (u >= mx) & (u <= width - mx) & (v >= my) & (v <= height - my)
 
 
 def framing_views(boxes, k: int, positions: np.ndarray, eye_h: float, K: np.ndarray, width: int, height: int,
@@ -190,7 +198,6 @@ def geometric_views(boxes: ObjectBoxes, positions: np.ndarray, headings: np.ndar
         vis_est[p, near] = 1.0 - blocked.reshape(len(near), S).mean(axis=1)
     # exact corner projection per heading
     min_px = scaled_min_px(cfg.cover_min_px, width, height)
-    mx, my = 0.02 * width, 0.02 * height
     claims = np.zeros((P, H, N), bool)
     quality = np.zeros((P, H, N))
     eyes = np.concatenate([positions, np.full((P, 1), eye_h)], axis=1)
@@ -203,7 +210,7 @@ def geometric_views(boxes: ObjectBoxes, positions: np.ndarray, headings: np.ndar
         with np.errstate(divide="ignore", invalid="ignore"):
             u = K[0, 0] * c_cam[..., 0] / z + K[0, 2]
             v = K[1, 1] * c_cam[..., 1] / z + K[1, 2]
-        inside = (z > 0.05) & (u >= mx) & (u <= width - mx) & (v >= my) & (v <= height - my)
+        inside = corners_in_image(u, v, z, width, height)
         frac = inside.mean(axis=2)
         uu, vv = np.clip(u, 0, width), np.clip(v, 0, height)
         area = (np.nanmax(uu, axis=2) - np.nanmin(uu, axis=2)) * (np.nanmax(vv, axis=2) - np.nanmin(vv, axis=2))
@@ -298,8 +305,7 @@ def targeted_views(boxes: ObjectBoxes, k: int, positions: np.ndarray, eye_h: flo
         with np.errstate(divide="ignore", invalid="ignore"):
             u = K[0, 0] * np.einsum("mkj,mj->mk", rel, x) / z + K[0, 2]
             v = K[1, 1] * np.einsum("mkj,mj->mk", rel, y) / z + K[1, 2]
-        mx, my = 0.02 * width, 0.02 * height
-        inside = np.all((z > 0.05) & (u >= mx) & (u <= width - mx) & (v >= my) & (v <= height - my), axis=1)
+        inside = np.all(corners_in_image(u, v, z, width, height), axis=1)
         area = (u.max(axis=1) - u.min(axis=1)) * (v.max(axis=1) - v.min(axis=1))
         good = inside & (0.55 * np.nan_to_num(area) >= 1.2 * scaled_min_px(cfg.cover_min_px, width, height))
         if not base:

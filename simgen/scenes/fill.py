@@ -138,6 +138,17 @@ def place_wall_items(items, room, poly: Polygon, openings: list[Box], boxes: lis
     return poses, dropped, wall_boxes
 
 
+LAMP_SPACING_M = 1.2        # a room's ceiling lamps hang at least this far apart
+CEILING_WALL_M = 0.3        # ... with their footprints this far inside the walls
+
+
+def ceiling_need_z(spot: np.ndarray, floor_boxes: list[Box]) -> float:
+    """The lowest point a ceiling item may reach at `spot` (x, y): 0.6 m above the floor objects within
+    0.3 m of it, head clearance over open floor."""
+    below = [b for b in floor_boxes if point_depth(spot[None], b.rect[None])[0, 0] > -0.3]
+    return max(b.z1 for b in below) + 0.6 if below else HEAD_CLEARANCE_M
+
+
 def place_ceiling_items(items, room, poly: Polygon, boxes: list[Box], rng: np.random.Generator):
     """Ceiling lamps over tables/beds (or the room centre). Returns ({key: (pose, asset)}, dropped)."""
     from simgen import assets
@@ -153,16 +164,14 @@ def place_ceiling_items(items, room, poly: Polygon, boxes: list[Box], rng: np.ra
                          kind="stable")]
         spots += list(g)
     out, dropped, used = {}, [], []
-    inner = poly.buffer(-0.3)
+    inner = poly.buffer(-CEILING_WALL_M)
     for it in items:
         asset = it.asset
         ok = False
         for spot in spots:
-            if any(np.hypot(*(spot - q)) < 1.2 for q in used):
+            if any(np.hypot(*(spot - q)) < LAMP_SPACING_M for q in used):
                 continue
-            below = [b for b in boxes if point_depth(spot[None], b.rect[None])[0, 0] > -0.3]
-            floor_top = max([b.z1 for b in below], default=0.0)
-            need = max(floor_top + 0.6, HEAD_CLEARANCE_M if not below else floor_top + 0.6)
+            need = ceiling_need_z(spot, boxes)
             if room.height_m - asset.extents_m[2] < need:
                 asset = assets.make("ceiling_lamp", rng, {"style": "flush"})
             z0 = room.height_m - asset.extents_m[2]

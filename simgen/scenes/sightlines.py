@@ -453,16 +453,16 @@ class _CeilingView:
         (simgen.cameras.cover.ExactViews), 0 if none does."""
         from scipy.spatial import ConvexHull
 
-        from simgen.cameras.views import camera_rotation, framing_views
+        from simgen.cameras.views import camera_rotation, corners_in_image, framing_views
 
         box = SimpleNamespace(centers=corners.mean(axis=0)[None], corners=corners[None])
         views = framing_views(box, 0, positions, self.eye_h, self.K, self.w, self.h, self.pitches, self.max_dist)
-        best, mx, my = 0.0, 0.02 * self.w, 0.02 * self.h
+        best = 0.0
         for xy, yaw, pitch in views:
             c = (corners - [xy[0], xy[1], self.eye_h]) @ camera_rotation(yaw, pitch)
             u = self.K[0, 0] * c[:, 0] / c[:, 2] + self.K[0, 2]
             v = self.K[1, 1] * c[:, 1] / c[:, 2] + self.K[1, 2]
-            if ((u >= mx) & (u <= self.w - mx) & (v >= my) & (v <= self.h - my)).mean() < self.corners_inside:
+            if corners_in_image(u, v, c[:, 2], self.w, self.h).mean() < self.corners_inside:
                 continue
             best = max(best, float(ConvexHull(np.column_stack([u, v])).volume))
         return best
@@ -475,46 +475,46 @@ def _move_on_ceiling(scene, m, room_objects, view: _CeilingView, banned_xy=()):
     keeps the ceiling stage's rules (simgen.scenes.fill.place_ceiling_items): 0.3 m inside the walls,
     1.2 m from the room's other ceiling lamps, its lowest point 0.6 m above what stands under it (head
     clearance over open floor), and FLOOR_GAP_M from every other object's box."""
+    import shapely
     from shapely.geometry import Polygon
 
-    from simgen.scenes.fill import HEAD_CLEARANCE_M, box_of, collides_many, pose_from
-    from simgen.scenes.geometry import corners, point_depth
+    from simgen.scenes.fill import CEILING_WALL_M, LAMP_SPACING_M, box_of, ceiling_need_z, collides_many, pose_from
+    from simgen.scenes.geometry import corners
 
     room = next(r for r in scene.rooms if r.id == m.room)
     poly = Polygon(room.polygon)
-    inner = poly.buffer(-0.3)
+    inner = poly.buffer(-CEILING_WALL_M)
     ext = np.asarray(m.asset.extents_m, float)
     z0 = float(m.pose[2, 3])
     here = m.pose[:2, 3]
     others = [o for o in room_objects if o.id != m.id]
     lamps = np.array([o.pose[:2, 3] for o in others if o.placement == "ceiling"]).reshape(-1, 2)
-    floor = [box_of(o.id, o.asset.category, o.asset.extents_m, o.pose) for o in others if o.placement == "floor"]
     boxes = [box_of(o.id, o.asset.category, o.asset.extents_m, o.pose) for o in others]
+    floor = [b for b, o in zip(boxes, others) if o.placement == "floor"]
     x0, y0, x1, y1 = poly.bounds
-    g = np.array([(x, y) for x in np.arange(x0 + 0.3, x1 - 0.3 + 1e-9, CEILING_STEP_M)
-                  for y in np.arange(y0 + 0.3, y1 - 0.3 + 1e-9, CEILING_STEP_M)]).reshape(-1, 2)
+    w = CEILING_WALL_M
+    g = np.array([(x, y) for x in np.arange(x0 + w, x1 - w + 1e-9, CEILING_STEP_M)
+                  for y in np.arange(y0 + w, y1 - w + 1e-9, CEILING_STEP_M)]).reshape(-1, 2)
     g = g[np.argsort(np.hypot(g[:, 0] - here[0], g[:, 1] - here[1]), kind="stable")]
     yaw = m.yaw
     for bx, by in banned_xy:                            # spots a retried round closed to m
         g = g[np.hypot(g[:, 0] - bx, g[:, 1] - by) > BAN_RADIUS_M]
     rects = np.column_stack([g, np.full(len(g), ext[0] / 2), np.full(len(g), ext[1] / 2), np.full(len(g), yaw)])
     if len(lamps):
-        far = np.hypot(g[:, None, 0] - lamps[None, :, 0], g[:, None, 1] - lamps[None, :, 1]).min(axis=1) >= 1.2
+        gap = np.hypot(g[:, None, 0] - lamps[None, :, 0], g[:, None, 1] - lamps[None, :, 1]).min(axis=1)
+        far = gap >= LAMP_SPACING_M
         g, rects = g[far], rects[far]
     if len(g) == 0:
         return None
     hit = collides_many(rects, np.full(len(g), z0), np.full(len(g), z0 + ext[2]), boxes, FLOOR_GAP_M)
     g, rects = g[~hit], rects[~hit]
     shift = m.box_corners() - np.array([here[0], here[1], 0.0])
-    import shapely
-
     pos = view.reach_xy[shapely.contains_xy(poly, view.reach_xy[:, 0], view.reach_xy[:, 1])]   # its own room
     checked = 0
     for spot, rect in zip(g, rects):
         if not inner.contains(Polygon(corners(rect[None])[0])):
             continue
-        below = [b for b in floor if point_depth(spot[None], b.rect[None])[0, 0] > -0.3]
-        if z0 < (max(b.z1 for b in below) + 0.6 if below else HEAD_CLEARANCE_M):
+        if z0 < ceiling_need_z(spot, floor):
             continue
         checked += 1
         if checked > CEILING_SPOTS:
